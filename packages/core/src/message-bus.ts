@@ -1,0 +1,148 @@
+import type { BusFeature } from './features.js';
+
+/** A message as a subscriber receives it. */
+export interface Message<T = unknown> {
+  /** Unique id, set by the publisher (or derived from the backend for foreign records). */
+  readonly id: string;
+  /** The channel it was published to. */
+  readonly channel: string;
+  /** The published data, decoded from JSON. */
+  readonly data: T;
+  /** String headers given at publish time; drivers may add their own under a documented prefix. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** When it was published, in milliseconds since the Unix epoch. */
+  readonly timestamp: number;
+  /**
+   * Opaque, driver-specific place of this message in its channel's history. Pass it back as
+   * `subscribe(..., { from })` to get what came after it. Compare positions only for equality.
+   */
+  readonly position: string;
+  /** 1 for the first delivery; higher when a group subscription redelivers after a failure. */
+  readonly attempt: number;
+}
+
+/**
+ * Handles one message. In `group` mode, a handler that throws or rejects gets the message
+ * redelivered; in `broadcast` mode the error is reported through `onError` and delivery goes on.
+ * The next message of the same subscription is not handed over until this one's promise settles.
+ */
+export type MessageHandler<T = unknown> = (message: Message<T>) => void | Promise<void>;
+
+export interface PublishOptions {
+  /** String headers carried with the message. Default: none. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The message id. Default: a new random UUID. */
+  readonly id?: string;
+}
+
+/** What a successful publish returns. */
+export interface PublishReceipt {
+  /** The id of the published message. */
+  readonly id: string;
+  /** Its position, when the backend tells it at publish time (Kafka and Redis do). */
+  readonly position?: string;
+}
+
+/**
+ * `broadcast`: every subscriber on every instance gets every message (the fan-out a WebSocket
+ * layer needs). `group`: competing consumers; each message goes to one member of the named group.
+ */
+export type DeliveryMode = 'broadcast' | 'group';
+
+export interface SubscribeOptions {
+  /** Default: `'broadcast'`. `'group'` needs the `groups` feature and a `group` name. */
+  readonly mode?: DeliveryMode;
+  /** The consumer group name, required in `group` mode. Same rules as a channel segment. */
+  readonly group?: string;
+  /**
+   * Deliver the messages after this position first, then live messages. Needs the `replay`
+   * feature. Default: live messages only, from the moment `subscribe` resolves.
+   */
+  readonly from?: string;
+  /** Group mode: deliveries of one message before it is dead-lettered. Default: 5. */
+  readonly maxAttempts?: number;
+  /** Group mode: where dead letters go. Default: `dlq:<channel>`. */
+  readonly deadLetterChannel?: string;
+  /**
+   * Called with errors that belong to this subscription but to no call: a broadcast handler
+   * that threw, a message that could not be decoded. Default: the driver logs them.
+   */
+  readonly onError?: (error: Error, message?: Message) => void;
+}
+
+/**
+ * How a subscription with `from` started. `exact`: right after the position. `truncated`: the
+ * bus no longer had everything after the position, so delivery began at the oldest message it
+ * keeps (messages in between are lost to this subscriber). `none`: no `from` was given.
+ */
+export type ReplayStart = 'none' | 'exact' | 'truncated';
+
+/** A live subscription. */
+export interface Subscription {
+  readonly channel: string;
+  readonly mode: DeliveryMode;
+  readonly replay: ReplayStart;
+  /**
+   * Stops delivery. Resolves once no handler call is running for this subscription and none will
+   * start. Calling it again, or after the bus closed, does nothing.
+   */
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * `connecting`: not yet usable. `ready`: connected. `reconnecting`: lost the backend and trying
+ * again; publishes fail with a retryable error or wait. `closed`: `close()` was called.
+ */
+export type BusStatus = 'connecting' | 'ready' | 'reconnecting' | 'closed';
+
+/** Limits a bus enforces; callers use them to reject bad input early. */
+export interface BusLimits {
+  /** Largest accepted message: UTF-8 bytes of the JSON data plus header names and values. */
+  readonly maxPayloadBytes: number;
+}
+
+/**
+ * Carries messages between publishers and subscribers, within one process or across many.
+ *
+ * Every method validates its input and rejects with a {@link BusError} whose `reason` tells
+ * what went wrong; bad input never affects other callers.
+ */
+export interface MessageBus {
+  /** The driver name, such as `memory` or `kafka`. */
+  readonly driver: string;
+  /** What this bus promises beyond the basic contract. */
+  readonly features: ReadonlySet<BusFeature>;
+  readonly limits: BusLimits;
+
+  /**
+   * Publishes `data` (any JSON-encodable value) to `channel`.
+   *
+   * Resolves once the backend has accepted the message (for a persistent bus: stored it), so a
+   * resolved publish is never lost. Rejects with `invalid_channel`, `invalid_data`,
+   * `invalid_headers`, `payload_too_large`, `closed`, or a retryable error when the backend is
+   * down. Messages published by one caller on one channel keep their order when the bus declares
+   * `orderedPerChannel`, even when the caller does not wait for each publish.
+   */
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt>;
+
+  /**
+   * Calls `handler` for messages on `channel`.
+   *
+   * Resolves once the subscription is live: every message published after that is delivered.
+   * Handler calls of one subscription never overlap. Rejects with `invalid_channel`,
+   * `invalid_options`, `unsupported` (group mode or `from` without the feature),
+   * `invalid_position`, or `closed`. A `from` position older than what the bus keeps is not an
+   * error: the subscription starts at the oldest kept message and reports `replay: 'truncated'`.
+   */
+  subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
+
+  /** The connection state now. */
+  status(): BusStatus;
+
+  /**
+   * Waits for publishes already started to settle, ends every subscription (waiting for running
+   * handlers), and releases connections. Later `publish` and `subscribe` calls reject with
+   * reason `closed`. Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
+}
