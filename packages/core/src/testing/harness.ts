@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import type { Message, MessageBus } from '../message-bus.js';
+import type { ConformanceInstance, ConformanceTarget } from './target.js';
+
+/** Collects delivered messages and lets a test wait for a count of them. */
+export class Inbox<T = unknown> {
+  readonly messages: Message<T>[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  /** Pass this as the handler. */
+  readonly handler = (message: Message<T>): void => {
+    this.messages.push(message);
+    this.waiters = this.waiters.filter((waiter) => {
+      if (this.messages.length < waiter.count) return true;
+      waiter.resolve();
+      return false;
+    });
+  };
+
+  get data(): T[] {
+    return this.messages.map((message) => message.data);
+  }
+
+  /** Resolves once `count` messages arrived; rejects after `timeoutMs` saying how many did. */
+  async waitFor(count: number, timeoutMs: number, what = 'messages'): Promise<Message<T>[]> {
+    if (this.messages.length < count) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${what}; got ${this.messages.length}`));
+        }, timeoutMs);
+        this.waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    }
+    return this.messages.slice(0, count);
+  }
+}
+
+/** Waits `ms`; used only to give a bus the chance to deliver something it must not. */
+export function settle(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Per-test context: makes buses through the target and closes them all at the end. */
+export class TestContext {
+  private readonly instances: ConformanceInstance[] = [];
+  private readonly prefix: string;
+  private counter = 0;
+
+  constructor(
+    private readonly target: ConformanceTarget,
+    readonly timeoutMs: number,
+    readonly orderingMessages: number,
+  ) {
+    this.prefix = `${target.namespace ?? 'conformance'}:${randomBytes(4).toString('hex')}`;
+  }
+
+  /** A channel name no other test uses. */
+  channel(label = 'ch'): string {
+    this.counter += 1;
+    return `${this.prefix}:${label}-${this.counter}`;
+  }
+
+  /** A group name no other test uses. */
+  group(label = 'g'): string {
+    return `${label}-${randomBytes(4).toString('hex')}`;
+  }
+
+  async bus(): Promise<MessageBus> {
+    const instance = await this.target.setup();
+    this.instances.push(instance);
+    return instance.bus;
+  }
+
+  async dispose(): Promise<void> {
+    const instances = this.instances.splice(0);
+    await Promise.allSettled(instances.map((instance) => instance.bus.close()));
+    for (const instance of instances) await instance.cleanup?.();
+  }
+}

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BusError,
+  deadLetterHeaders,
+  preparePublish,
+  resolveSubscribeOptions,
+  type BusFeature,
+  type BusLimits,
+  type BusStatus,
+  type Message,
+  type MessageBus,
+  type MessageHandler,
+  type PublishOptions,
+  type PublishReceipt,
+  type ReplayStart,
+  type SubscribeOptions,
+  type Subscription,
+} from '@app/core';
+import { ConsumerGroup } from './consumer-group.js';
+import { History } from './history.js';
+import { LocalSubscription } from './local-subscription.js';
+import type { ResolvedMemoryBusOptions } from './options.js';
+import { formatPosition, parsePosition } from './position.js';
+
+const FEATURES: ReadonlySet<BusFeature> = new Set(['orderedPerChannel', 'replay', 'groups']);
+
+/** An in-process bus: delivery is synchronous to queues, handlers run asynchronously. */
+export class MemoryBus implements MessageBus {
+  readonly driver = 'memory';
+  readonly features = FEATURES;
+  readonly limits: BusLimits;
+  private readonly epoch = randomBytes(4).toString('hex');
+  private seq = 0;
+  private readonly history: History;
+  private readonly broadcast = new Map<string, Set<LocalSubscription>>();
+  private readonly groups = new Map<string, Map<string, ConsumerGroup>>();
+  private readonly redeliveries = new Set<NodeJS.Timeout>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: ResolvedMemoryBusOptions) {
+    this.limits = { maxPayloadBytes: options.maxPayloadBytes };
+    this.history = new History(options.historyPerChannel, options.historyTotal);
+  }
+
+  status(): BusStatus {
+    return this.closing === undefined ? 'ready' : 'closed';
+  }
+
+  async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    this.assertOpen();
+    const prepared = preparePublish(channel, data, options, this.limits);
+    this.seq += 1;
+    const message: Message = {
+      id: prepared.id,
+      channel,
+      // Decoding the encoded form gives every subscriber its own copy, as a remote bus would.
+      data: JSON.parse(prepared.payload) as unknown,
+      headers: { ...prepared.headers },
+      timestamp: Date.now(),
+      position: formatPosition(this.epoch, this.seq),
+      attempt: 1,
+    };
+    this.history.add(message);
+    for (const subscription of this.broadcast.get(channel) ?? []) subscription.offer(message);
+    for (const group of this.groups.get(channel)?.values() ?? []) group.assign(message);
+    return { id: message.id, position: message.position };
+  }
+
+  async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen();
+    const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
+    let replay: ReplayStart = 'none';
+    let backlog: readonly Message[] = [];
+    if (resolved.from !== undefined) {
+      const position = parsePosition(resolved.from);
+      if (position.epoch === this.epoch && position.seq > this.seq) {
+        throw new BusError('invalid_position', `position ${resolved.from} is ahead of anything published on this bus`);
+      }
+      // A position from another bus instance (an earlier process) cannot be placed in this history.
+      const afterSeq = position.epoch === this.epoch ? position.seq : 0;
+      const slice = this.history.after(channel, afterSeq);
+      backlog = slice.messages;
+      replay = slice.truncated || position.epoch !== this.epoch ? 'truncated' : 'exact';
+    }
+    const subscription = new LocalSubscription(
+      channel,
+      replay,
+      handler as MessageHandler,
+      resolved,
+      this.options.maxPendingPerSubscription,
+      (failed, message, error) => this.handleFailure(failed, message, error),
+      this.options.logger,
+      (ended) => this.detach(ended),
+    );
+    // Backlog and registration happen in one synchronous step, so replay meets live with no gap.
+    for (const message of backlog) subscription.offer(message);
+    if (resolved.mode === 'group') this.groupFor(channel, resolved.group as string).add(subscription);
+    else this.broadcastFor(channel).add(subscription);
+    return subscription;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const timer of this.redeliveries) clearTimeout(timer);
+    this.redeliveries.clear();
+    const all: LocalSubscription[] = [];
+    for (const set of this.broadcast.values()) all.push(...set);
+    for (const groups of this.groups.values()) for (const group of groups.values()) all.push(...group.members);
+    await Promise.all(all.map((subscription) => subscription.drainAndEnd(this.options.closeTimeoutMs)));
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new BusError('closed', 'the memory bus is closed');
+  }
+
+  private broadcastFor(channel: string): Set<LocalSubscription> {
+    let set = this.broadcast.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      this.broadcast.set(channel, set);
+    }
+    return set;
+  }
+
+  private groupFor(channel: string, name: string): ConsumerGroup {
+    let groups = this.groups.get(channel);
+    if (groups === undefined) {
+      groups = new Map();
+      this.groups.set(channel, groups);
+    }
+    let group = groups.get(name);
+    if (group === undefined) {
+      group = new ConsumerGroup();
+      groups.set(name, group);
+    }
+    return group;
+  }
+
+  private detach(subscription: LocalSubscription): void {
+    const { channel } = subscription;
+    if (subscription.mode === 'broadcast') {
+      const set = this.broadcast.get(channel);
+      set?.delete(subscription);
+      if (set?.size === 0) this.broadcast.delete(channel);
+      return;
+    }
+    const groups = this.groups.get(channel);
+    const name = subscription.options.group as string;
+    const group = groups?.get(name);
+    group?.remove(subscription);
+    if (group?.size === 0) groups?.delete(name);
+    if (groups?.size === 0) this.groups.delete(channel);
+  }
+
+  private handleFailure(subscription: LocalSubscription, message: Message, error: unknown): void {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    if (subscription.mode === 'broadcast') {
+      subscription.reportError(cause, message);
+      return;
+    }
+    const { maxAttempts, deadLetterChannel, group } = subscription.options;
+    if (message.attempt >= maxAttempts) {
+      this.publish(deadLetterChannel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) }).catch(
+        (deadLetterError: unknown) =>
+          this.options.logger.error({ channel: message.channel, messageId: message.id, err: deadLetterError }, 'dead-letter publish failed'),
+      );
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.redeliveries.delete(timer);
+      const retry: Message = { ...message, attempt: message.attempt + 1 };
+      const target = this.groups.get(message.channel)?.get(group as string);
+      if (target === undefined || !target.assign(retry)) {
+        this.options.logger.warn({ channel: message.channel, group, messageId: message.id }, 'group has no member left; message dropped');
+      }
+    }, this.options.redeliveryDelayMs);
+    this.redeliveries.add(timer);
+  }
+}

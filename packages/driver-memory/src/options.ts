@@ -1,0 +1,24 @@
+import type { BusLogger } from '@app/core';
+
+/** Options of {@link createMemoryBus}. Every field is optional. */
+export interface MemoryBusOptions {
+  /** Messages kept per channel for replay with `from`. Default: 1000. */
+  readonly historyPerChannel?: number;
+  /** Messages kept across all channels; the oldest go first. Default: 100000. */
+  readonly historyTotal?: number;
+  /** Largest accepted message in bytes (JSON data plus headers). Default: 1048576 (1 MiB). */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Messages waiting for one subscription's handler. A subscription that falls further behind
+   * loses the overflow and hears about it through `onError`. Default: 10000.
+   */
+  readonly maxPendingPerSubscription?: number;
+  /** Pause before a failed group message is handed out again, in ms. Default: 50. */
+  readonly redeliveryDelayMs?: number;
+  /** How long `close()` lets queued deliveries finish before dropping them, in ms. Default: 5000. */
+  readonly closeTimeoutMs?: number;
+  /** Where driver warnings go. Default: a logger that drops everything. */
+  readonly logger?: BusLogger;
+}
+
+export type ResolvedMemoryBusOptions = Required<MemoryBusOptions>;

@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { envChoice, envInt, envString, type Env } from '@app/core';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the server reads from the environment, validated. Driver settings are not here: the driver reads its own. */
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  /** A built-in driver name (`memory`, `kafka`, `redis`) or a driver package name. */
+  readonly bus: string;
+  readonly instanceId: string;
+  readonly maxFrameBytes: number;
+  readonly sendBufferLimitBytes: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxSubscriptionsPerConnection: number;
+  /** Frames of one connection queued or in flight before the server stops reading its socket. */
+  readonly maxPendingFramesPerConnection: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+/** One documented setting, for `--help` and the README table. */
+export interface ConfigSetting {
+  readonly env: string;
+  readonly default: string;
+  readonly description: string;
+}
+
+const MIB = 1024 * 1024;
+
+export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
+  { env: 'PORT', default: '8080', description: 'TCP port for HTTP and WebSocket (0 picks a free port).' },
+  { env: 'HOST', default: '0.0.0.0', description: 'Interface to listen on; all IPv4 interfaces by default so it works in containers.' },
+  { env: 'BUS', default: 'memory', description: 'Bus driver: memory, kafka, redis, or the name of a driver package.' },
+  { env: 'INSTANCE_ID', default: '<hostname>-<random>', description: 'Name of this instance, shown to clients and in logs.' },
+  { env: 'MAX_FRAME_BYTES', default: '65536', description: 'Largest client frame accepted; bigger ones close the connection with 1009.' },
+  { env: 'SEND_BUFFER_LIMIT_BYTES', default: '1048576', description: 'Per-connection outgoing buffer; a client that falls further behind is closed with 4008.' },
+  { env: 'HEARTBEAT_INTERVAL_MS', default: '30000', description: 'Ping interval; a connection with no pong since the previous ping is terminated.' },
+  { env: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '100', description: 'Channels one connection may subscribe to.' },
+  { env: 'MAX_PENDING_FRAMES_PER_CONNECTION', default: '256', description: 'Client frames queued or publishing before the server pauses reading that socket.' },
+  { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Longest graceful shutdown before the process exits anyway.' },
+  { env: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
+];
+
+/** Reads and validates the configuration; throws a `BusError` with reason `config` naming the bad variable. */
+export function loadConfig(env: Env): ServerConfig {
+  return {
+    port: envInt(env, 'PORT', 8080, { min: 0, max: 65535 }),
+    host: envString(env, 'HOST', '0.0.0.0'),
+    bus: envString(env, 'BUS', 'memory'),
+    instanceId: envString(env, 'INSTANCE_ID', `${hostname()}-${randomBytes(3).toString('hex')}`),
+    maxFrameBytes: envInt(env, 'MAX_FRAME_BYTES', 65536, { min: 1024, max: 64 * MIB }),
+    sendBufferLimitBytes: envInt(env, 'SEND_BUFFER_LIMIT_BYTES', MIB, { min: 1024, max: 1024 * MIB }),
+    heartbeatIntervalMs: envInt(env, 'HEARTBEAT_INTERVAL_MS', 30_000, { min: 10, max: 3_600_000 }),
+    maxSubscriptionsPerConnection: envInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1, max: 100_000 }),
+    maxPendingFramesPerConnection: envInt(env, 'MAX_PENDING_FRAMES_PER_CONNECTION', 256, { min: 1, max: 1_000_000 }),
+    shutdownTimeoutMs: envInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    logLevel: envChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * Injection tokens: every dependency is resolved by one of these, never by a class, so that
+ * tests and embedders can swap any part (the bus above all) without touching the server.
+ */
+export const CONFIG = Symbol('ServerConfig');
+export const LOGGER = Symbol('Logger');
+export const METRICS = Symbol('ServerMetrics');
+export const BUS = Symbol('MessageBus');
+export const CHANNEL_HUB = Symbol('ChannelHub');
+export const HTTP_ROUTES = Symbol('HttpRoutes');
+export const WS_SERVER = Symbol('WsServer');

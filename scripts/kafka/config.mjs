@@ -1,0 +1,151 @@
+// Paths, ports, versions and broker configuration for the local KRaft cluster.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Newest Kafka that kafkajs 2.2.4 works with; see docs/kafka-local.md for the evidence. */
+export const DEFAULT_KAFKA_VERSION = '3.9.2';
+export const KAFKA_VERSION = process.env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION;
+export const SCALA_VERSION = '2.13';
+export const SLF4J_VERSION = '2.0.17';
+
+export const HOST = '127.0.0.1';
+export const CLIENT_PORT_BASE = 9092; // node i -> 9092 + i - 1
+export const SASL_PORT_BASE = 9192; // node i -> 9192 + i - 1
+export const CONTROLLER_PORT_BASE = 19092; // node i -> 19092 + i
+export const MAX_NODES = 9;
+
+export const SASL_USER = 'app';
+export const SASL_PASSWORD = 'app-secret';
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
+export const HEAP = process.env.KAFKA_HEAP_OPTS?.trim() || '-Xms128m -Xmx512m';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(here, '..', '..');
+export const KAFKA_DIR = join(REPO_ROOT, '.kafka');
+
+export const paths = {
+  root: KAFKA_DIR,
+  lib: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'lib', version),
+  libMarker: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'lib', version, '.complete'),
+  mavenDir: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'maven', version),
+  mavenLog: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'logs', `maven-${version}.log`),
+  dataRoot: join(KAFKA_DIR, 'data'),
+  data: (i) => join(KAFKA_DIR, 'data', `node-${i}`),
+  config: (i) => join(KAFKA_DIR, 'config', `node-${i}.properties`),
+  log: (i) => join(KAFKA_DIR, 'logs', `node-${i}.log`),
+  pid: (i) => join(KAFKA_DIR, 'pids', `node-${i}.pid`),
+  pidsDir: join(KAFKA_DIR, 'pids'),
+  clusterId: join(KAFKA_DIR, 'cluster-id'),
+  clusterState: join(KAFKA_DIR, 'data', 'cluster.json'),
+};
+
+export function ensureDir(dir) {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export const clientPort = (i) => CLIENT_PORT_BASE + i - 1;
+export const saslPort = (i) => SASL_PORT_BASE + i - 1;
+export const controllerPort = (i) => CONTROLLER_PORT_BASE + i;
+
+export function majorVersion(version = KAFKA_VERSION) {
+  return Number.parseInt(version.split('.')[0], 10);
+}
+
+/** A Kafka cluster id: 16 random bytes, base64url without padding, never starting with '-'. */
+export function getOrCreateClusterId() {
+  if (existsSync(paths.clusterId)) {
+    const id = readFileSync(paths.clusterId, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{22}$/.test(id)) return id;
+  }
+  let id;
+  do id = randomBytes(16).toString('base64url');
+  while (id.startsWith('-') || /^A{21}[AQgw]$/.test(id));
+  ensureDir(KAFKA_DIR);
+  writeFileSync(paths.clusterId, `${id}\n`);
+  return id;
+}
+
+export function readClusterState() {
+  try {
+    return JSON.parse(readFileSync(paths.clusterState, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export function writeClusterState(state) {
+  ensureDir(dirname(paths.clusterState));
+  writeFileSync(paths.clusterState, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function jaas(module, options = {}) {
+  const opts = Object.entries(options).map(([k, v]) => ` ${k}="${v}"`).join('');
+  return `${module} required${opts};`;
+}
+
+/** server.properties for node i of an n-node cluster (combined broker+controller roles). */
+export function serverProperties(i, nodes, version = KAFKA_VERSION) {
+  const rf = Math.min(3, nodes);
+  const minIsr = Math.min(2, nodes);
+  const voters = Array.from({ length: nodes }, (_, k) => `${k + 1}@${HOST}:${controllerPort(k + 1)}`);
+  const autoCreate = /^(1|true|yes)$/i.test(process.env.KAFKA_AUTO_CREATE_TOPICS ?? '');
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': i,
+    'controller.quorum.voters': voters.join(','),
+    'controller.listener.names': 'CONTROLLER',
+    listeners: `PLAINTEXT://${HOST}:${clientPort(i)},SASL://${HOST}:${saslPort(i)},CONTROLLER://${HOST}:${controllerPort(i)}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${clientPort(i)},SASL://${HOST}:${saslPort(i)}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'sasl.enabled.mechanisms': SASL_MECHANISMS.join(','),
+    'listener.name.sasl.plain.sasl.jaas.config': jaas('org.apache.kafka.common.security.plain.PlainLoginModule', {
+      [`user_${SASL_USER}`]: SASL_PASSWORD,
+    }),
+    'listener.name.sasl.scram-sha-256.sasl.jaas.config': jaas('org.apache.kafka.common.security.scram.ScramLoginModule'),
+    'listener.name.sasl.scram-sha-512.sasl.jaas.config': jaas('org.apache.kafka.common.security.scram.ScramLoginModule'),
+    'log.dirs': paths.data(i),
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'auto.create.topics.enable': autoCreate,
+    'offsets.topic.replication.factor': rf,
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': rf,
+    'transaction.state.log.min.isr': minIsr,
+    'transaction.state.log.num.partitions': 10,
+    'group.initial.rebalance.delay.ms': 0,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'log.retention.hours': 24,
+    'log.segment.bytes': 64 * 1024 * 1024,
+    'delete.topic.enable': true,
+  };
+  if (majorVersion(version) >= 4) {
+    props['share.coordinator.state.topic.replication.factor'] = rf;
+    props['share.coordinator.state.topic.min.isr'] = minIsr;
+  }
+  const body = Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n');
+  return `# Generated by scripts/kafka/kafka.mjs on every "up"; edit the script, not this file.\n${body}\n`;
+}
+
+/** JVM options: small heap, slf4j-simple logging (stderr, redirected to the node's log file). */
+export function jvmOptions() {
+  return [
+    ...HEAP.split(/\s+/).filter(Boolean),
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    '-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=info',
+    '-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn',
+    '-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common.utils.AppInfoParser=warn',
+    '-Dorg.slf4j.simpleLogger.log.kafka.log.remote=warn',
+  ];
+}
