@@ -1,17 +1,58 @@
-import { defineConfig } from 'vitest/config';
+import { existsSync } from 'node:fs';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-// Workspace packages export their TypeScript sources under the "@app/source" condition, so tests
-// run against src/ without a build step.
-const resolve = { conditions: ['@app/source'] };
+/**
+ * Projects by the service they need. `BUS=memory pnpm test` runs only what needs no external
+ * service; `BUS=kafka` or `BUS=redis` adds that broker's tests; plain `pnpm test` runs all.
+ * Tests of the server that need a broker are named `*.kafka.integration.test.ts` or
+ * `*.redis.integration.test.ts` and run in that broker's project, under its harness.
+ */
+const bus = process.env['BUS'];
+const brokerTests = ['**/*.kafka.integration.test.ts', '**/*.redis.integration.test.ts'];
+
+function project(name: string, include: string[], globalSetup?: string): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name,
+      include,
+      exclude: ['**/node_modules/**', ...(globalSetup === undefined ? brokerTests : [])],
+      ...(globalSetup !== undefined && existsSync(globalSetup) ? { globalSetup: [globalSetup] } : {}),
+    },
+  };
+}
+
+const standalone = [
+  project('core', ['packages/core/test/**/*.test.ts']),
+  project('driver-memory', ['packages/driver-memory/test/**/*.test.ts']),
+  project('server', ['packages/server/test/**/*.test.ts']),
+];
+const kafka = project(
+  'kafka',
+  ['packages/driver-kafka/test/**/*.test.ts', 'packages/server/test/**/*.kafka.integration.test.ts'],
+  'packages/driver-kafka/test/harness/global-setup.ts',
+);
+const redis = project(
+  'redis',
+  ['packages/driver-redis/test/**/*.test.ts', 'packages/server/test/**/*.redis.integration.test.ts'],
+  'packages/driver-redis/test/harness/global-setup.ts',
+);
+
+const projects =
+  bus === undefined || bus === '' ? [...standalone, kafka, redis] : bus === 'kafka' ? [...standalone, kafka] : bus === 'redis' ? [...standalone, redis] : standalone;
 
 export default defineConfig({
-  resolve,
+  // Workspace packages export their TypeScript sources under this condition: no build step for tests.
+  resolve: { conditions: ['@app/source'] },
   ssr: { resolve: { conditions: ['@app/source'] } },
   test: {
-    projects: [
-      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'driver-memory', include: ['packages/driver-memory/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'server', include: ['packages/server/test/**/*.test.ts'] } },
-    ],
+    projects,
+    // Integration tests of different files share one broker; run files one at a time on 2 cores
+    // when a broker is involved, to keep timings and consumer-group churn sane.
+    fileParallelism: false,
+    reporters: process.env['CI'] ? ['verbose', 'json'] : ['default'],
+    outputFile: { json: 'test-results/vitest.json' },
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
   },
 });
