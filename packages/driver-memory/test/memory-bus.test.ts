@@ -1,0 +1,130 @@
+import { BusError, silentLogger, type Message } from '@app/core';
+import { Inbox, expectBusError } from '@app/core/testing';
+import { createMemoryBus, driver } from '@app/driver-memory';
+import { describe, expect, it } from 'vitest';
+
+describe('memory bus history', () => {
+  it('replays within the per-channel history and reports truncation past it', async () => {
+    const bus = createMemoryBus({ historyPerChannel: 3 });
+    const live = new Inbox<number>();
+    await bus.subscribe('game:1', live.handler);
+    for (let index = 0; index < 6; index += 1) await bus.publish('game:1', index);
+    const seen = await live.waitFor(6, 2000);
+
+    const recent = new Inbox<number>();
+    const exact = await bus.subscribe('game:1', recent.handler, { from: seen[3]!.position });
+    expect(exact.replay).toBe('exact');
+    await recent.waitFor(2, 2000);
+    expect(recent.data).toEqual([4, 5]);
+
+    // Messages 0..2 were evicted: starting after 0 would need 1 and 2.
+    const old = new Inbox<number>();
+    const truncated = await bus.subscribe('game:1', old.handler, { from: seen[0]!.position });
+    expect(truncated.replay).toBe('truncated');
+    await old.waitFor(3, 2000);
+    expect(old.data).toEqual([3, 4, 5]);
+    await bus.close();
+  });
+
+  it('evicts the oldest messages across channels at the total limit', async () => {
+    const bus = createMemoryBus({ historyPerChannel: 100, historyTotal: 3 });
+    const positions: string[] = [];
+    for (const channel of ['a:1', 'b:1', 'a:1', 'b:1', 'a:1', 'b:1']) {
+      positions.push((await bus.publish(channel, channel)).position ?? '');
+    }
+    // a:1 got publishes 0, 2 and 4; 0, 1 and 2 are evicted, so replay after 0 misses 2.
+    const fromFirst = new Inbox();
+    expect((await bus.subscribe('a:1', fromFirst.handler, { from: positions[0]! })).replay).toBe('truncated');
+    const fromSecond = new Inbox();
+    expect((await bus.subscribe('a:1', fromSecond.handler, { from: positions[2]! })).replay).toBe('exact');
+    await fromSecond.waitFor(1, 2000);
+    expect(fromSecond.data).toEqual(['a:1']);
+    expect(fromSecond.messages[0]?.position).toBe(positions[4]);
+    await bus.close();
+  });
+
+  it('forgets channels whose history is gone but still reports truncation for them', async () => {
+    const bus = createMemoryBus({ historyPerChannel: 10, historyTotal: 2 });
+    const first = await bus.publish('gone:1', 'x');
+    await bus.publish('gone:1', 'y');
+    await bus.publish('other:1', 1);
+    await bus.publish('other:1', 2);
+    const inbox = new Inbox();
+    const subscription = await bus.subscribe('gone:1', inbox.handler, { from: first.position! });
+    expect(subscription.replay).toBe('truncated');
+    await bus.close();
+  });
+
+  it('treats a position from another bus instance as truncated, and a future one as invalid', async () => {
+    const earlier = createMemoryBus();
+    const old = await earlier.publish('game:1', 'old');
+    await earlier.close();
+    const bus = createMemoryBus();
+    await bus.publish('game:1', 'kept');
+    const inbox = new Inbox();
+    const subscription = await bus.subscribe('game:1', inbox.handler, { from: old.position! });
+    expect(subscription.replay).toBe('truncated');
+    await inbox.waitFor(1, 2000);
+    expect(inbox.data).toEqual(['kept']);
+    const current = await bus.publish('game:1', 'now');
+    const ahead = current.position!.replace(/-(\d+)$/, (_, seq: string) => `-${Number(seq) + 100}`);
+    await expectBusError(() => bus.subscribe('game:1', inbox.handler, { from: ahead }), 'invalid_position');
+    await bus.close();
+  });
+});
+
+describe('memory bus limits', () => {
+  it('drops the overflow of a subscriber that falls too far behind and says so', async () => {
+    const bus = createMemoryBus({ maxPendingPerSubscription: 5 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const errors: Error[] = [];
+    const handled: unknown[] = [];
+    await bus.subscribe(
+      'slow:1',
+      async (message: Message) => {
+        handled.push(message.data);
+        await gate;
+      },
+      { onError: (error) => errors.push(error) },
+    );
+    const fast = new Inbox();
+    await bus.subscribe('slow:1', fast.handler);
+    for (let index = 0; index < 10; index += 1) await bus.publish('slow:1', index);
+    await fast.waitFor(10, 2000);
+    // One is running, five wait, four did not fit.
+    expect(errors).toHaveLength(4);
+    expect(errors[0]?.message).toContain('dropped');
+    release();
+    await bus.close();
+    expect(handled).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('rejects bad factory options with a clear message', () => {
+    expect(() => createMemoryBus({ historyPerChannel: -1 })).toThrow(/historyPerChannel must be a whole number/);
+    expect(() => createMemoryBus({ maxPayloadBytes: 1.5 })).toThrow(/maxPayloadBytes/);
+  });
+});
+
+describe('memory driver from the environment', () => {
+  it('reads its settings', async () => {
+    const bus = await driver.create({ MEMORY_MAX_PAYLOAD_BYTES: '2048' }, { logger: silentLogger });
+    expect(bus.limits.maxPayloadBytes).toBe(2048);
+    expect(bus.driver).toBe('memory');
+    await bus.close();
+  });
+
+  it('names the variable of a bad value', () => {
+    let caught: unknown;
+    try {
+      driver.create({ MEMORY_HISTORY_TOTAL: 'lots' }, { logger: silentLogger });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BusError);
+    expect((caught as BusError).reason).toBe('config');
+    expect((caught as BusError).message).toContain('MEMORY_HISTORY_TOTAL');
+  });
+});
