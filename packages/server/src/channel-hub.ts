@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { inject, injectable } from 'tsyringe';
+import { describeError, type Message, type MessageBus, type Subscription } from '@app/core';
+import type { Logger } from 'pino';
+import { ServerMetrics } from './metrics.js';
+import { messageFrame } from './server-frames.js';
+import { BUS, LOGGER, METRICS } from './tokens.js';
+
+/** Receives every message of a channel with its frame already encoded (once for all listeners). */
+export type ChannelListener = (message: Message, frame: string) => void;
+
+interface ChannelEntry {
+  readonly listeners: Set<ChannelListener>;
+  /** Joins started, counted before the subscription is live so an early leave cannot drop it under another joiner. */
+  members: number;
+  readonly subscription: Promise<Subscription>;
+}
+
+/**
+ * Holds one bus subscription per channel for the whole instance and fans its messages out to
+ * local listeners, so a thousand players in one room cost one Kafka/Redis subscription, not a
+ * thousand. The bus handler only hands frames to sockets (it never waits on a client), so one
+ * slow client cannot hold back the others.
+ */
+@injectable()
+export class ChannelHub {
+  private readonly channels = new Map<string, ChannelEntry>();
+
+  constructor(
+    @inject(BUS) private readonly bus: MessageBus,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(METRICS) private readonly metrics: ServerMetrics,
+  ) {}
+
+  /** Channels with a live or starting bus subscription. */
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  /**
+   * Adds a listener to the channel; resolves once it receives every message published from now
+   * on. Returns the function that removes it; the last one out ends the bus subscription.
+   */
+  async join(channel: string, listener: ChannelListener): Promise<() => void> {
+    const entry = this.channels.get(channel) ?? this.open(channel);
+    entry.members += 1;
+    try {
+      await entry.subscription;
+    } catch (error) {
+      if (this.channels.get(channel) === entry) this.channels.delete(channel);
+      throw error;
+    }
+    entry.listeners.add(listener);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      entry.listeners.delete(listener);
+      entry.members -= 1;
+      if (entry.members === 0) this.release(channel, entry);
+    };
+  }
+
+  /** Ends every shared subscription (at shutdown). */
+  async close(): Promise<void> {
+    const entries = [...this.channels.entries()];
+    this.channels.clear();
+    await Promise.all(entries.map(([channel, entry]) => this.unsubscribe(channel, entry)));
+  }
+
+  private open(channel: string): ChannelEntry {
+    const listeners = new Set<ChannelListener>();
+    const subscription = this.bus.subscribe(channel, (message) => this.fanOut(listeners, message), {
+      onError: (error) => this.logger.warn({ channel, err: describeError(error) }, 'shared subscription error'),
+    });
+    const entry: ChannelEntry = { listeners, members: 0, subscription };
+    this.channels.set(channel, entry);
+    subscription.then(
+      () => this.metrics.busSubscriptions.inc(),
+      () => undefined,
+    );
+    return entry;
+  }
+
+  private fanOut(listeners: ReadonlySet<ChannelListener>, message: Message): void {
+    if (listeners.size === 0) return;
+    const frame = messageFrame(message);
+    for (const listener of listeners) {
+      try {
+        listener(message, frame);
+      } catch (error) {
+        // One broken listener must not starve the others of the message.
+        this.logger.error({ channel: message.channel, err: describeError(error) }, 'channel listener failed');
+      }
+    }
+  }
+
+  private release(channel: string, entry: ChannelEntry): void {
+    // A later join opens a fresh subscription rather than reviving one being torn down.
+    if (this.channels.get(channel) === entry) this.channels.delete(channel);
+    void this.unsubscribe(channel, entry);
+  }
+
+  private async unsubscribe(channel: string, entry: ChannelEntry): Promise<void> {
+    try {
+      const subscription = await entry.subscription;
+      await subscription.unsubscribe();
+      this.metrics.busSubscriptions.dec();
+    } catch (error) {
+      this.logger.debug({ channel, err: describeError(error) }, 'shared unsubscribe failed');
+    }
+  }
+}

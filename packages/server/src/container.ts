@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { Lifecycle, container, type DependencyContainer } from 'tsyringe';
+import type { MessageBus } from '@app/core';
+import type { Logger } from 'pino';
+import { ChannelHub } from './channel-hub.js';
+import type { ServerConfig } from './config.js';
+import { HttpRoutes } from './http-routes.js';
+import type { ServerMetrics } from './metrics.js';
+import { BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, WS_SERVER } from './tokens.js';
+import { WsServer } from './ws-server.js';
+
+export interface ServerDependencies {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly bus: MessageBus;
+}
+
+/**
+ * A child container per server, so several servers (tests, embedding) live side by side in one
+ * process without sharing a hub, metrics or bus by accident.
+ */
+export function createServerContainer(dependencies: ServerDependencies): DependencyContainer {
+  const scope = container.createChildContainer();
+  scope.register(CONFIG, { useValue: dependencies.config });
+  scope.register(LOGGER, { useValue: dependencies.logger });
+  scope.register(METRICS, { useValue: dependencies.metrics });
+  scope.register(BUS, { useValue: dependencies.bus });
+  scope.register(CHANNEL_HUB, { useClass: ChannelHub }, { lifecycle: Lifecycle.ContainerScoped });
+  scope.register(HTTP_ROUTES, { useClass: HttpRoutes }, { lifecycle: Lifecycle.ContainerScoped });
+  scope.register(WS_SERVER, { useClass: WsServer }, { lifecycle: Lifecycle.ContainerScoped });
+  return scope;
+}

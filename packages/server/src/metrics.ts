@@ -1,0 +1,52 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (not prom-client's global one) so
+ * that several servers in one process, as in tests, never clash.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly connections: Gauge;
+  readonly framesReceived: Counter;
+  readonly framesSent: Counter;
+  readonly messagesPublished: Counter;
+  readonly messagesDelivered: Counter;
+  readonly errors: Counter<'code'>;
+  readonly disconnects: Counter<'reason'>;
+  readonly busSubscriptions: Gauge;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.connections = new Gauge({ name: 'realtime_connections', help: 'Open WebSocket connections.', registers });
+    this.framesReceived = new Counter({ name: 'realtime_frames_received_total', help: 'WebSocket frames received from clients.', registers });
+    this.framesSent = new Counter({ name: 'realtime_frames_sent_total', help: 'WebSocket frames sent to clients.', registers });
+    this.messagesPublished = new Counter({
+      name: 'realtime_messages_published_total',
+      help: 'Client publishes the bus accepted.',
+      registers,
+    });
+    this.messagesDelivered = new Counter({
+      name: 'realtime_messages_delivered_total',
+      help: 'Message frames sent to clients (one per message per subscribed client).',
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'realtime_errors_total',
+      help: 'Error frames sent to clients, by protocol error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.disconnects = new Counter({
+      name: 'realtime_disconnects_total',
+      help: 'Connections the server ended, by reason (send_buffer_full, heartbeat_timeout, shutdown).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.busSubscriptions = new Gauge({
+      name: 'realtime_bus_subscriptions',
+      help: 'Bus subscriptions held by this instance (shared per channel, plus replays in progress).',
+      registers,
+    });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,110 @@
+import type { Message } from '@app/core';
+import { messageFrame } from './server-frames.js';
+
+/**
+ * `replaying`: the client's stream comes from its own replay subscription; shared messages wait.
+ * `skipping`: the replay ran ahead of the shared stream; shared messages it already sent are dropped.
+ * `live`: the replay is gone; the shared stream is the client's stream.
+ * `dedicated`: the handover was given up; the replay subscription stays the client's stream for good.
+ */
+export type HandoverState = 'replaying' | 'skipping' | 'live' | 'dedicated';
+
+export interface ReplayHandoverOptions {
+  /** Sends a message frame to the client. */
+  readonly forward: (frame: string) => void;
+  /** Ends the replay subscription; called at most once, when the shared stream takes over. */
+  readonly stopReplay: () => void;
+  /** Shared messages held while the replay catches up, and replayed positions remembered. */
+  readonly maxPending: number;
+  /** False when the bus does not promise one order per channel: then no handover is attempted. */
+  readonly ordered: boolean;
+}
+
+/**
+ * Splices a client's private replay subscription (`from: since`) into the instance's shared
+ * channel subscription without a gap or a duplicate.
+ *
+ * Both subscriptions see the same channel in the same order (`orderedPerChannel`), and the shared
+ * listener is attached before the replay subscription starts, so every shared message also shows
+ * up in the replay stream. The client gets replay messages until the two streams meet on a
+ * position, then the shared stream from there on:
+ *  - replay behind: shared messages wait in `pending`; when the replay reaches `pending[0]`, the
+ *    pending messages are sent and the replay ends;
+ *  - replay ahead: a shared message whose position the replay already sent proves it; the replay
+ *    ends and shared messages are skipped until the first one it did not send.
+ * Memory stays bounded: past `maxPending` the handover is abandoned and the replay subscription
+ * simply remains this client's stream, which the bus guarantees is complete on its own.
+ */
+export class ReplayHandover {
+  private current: HandoverState;
+  private pending: { position: string; frame: string }[] = [];
+  /** Positions sent from the replay, oldest first (a Set keeps insertion order). */
+  private readonly replayed = new Set<string>();
+
+  constructor(private readonly options: ReplayHandoverOptions) {
+    this.current = options.ordered ? 'replaying' : 'dedicated';
+  }
+
+  get state(): HandoverState {
+    return this.current;
+  }
+
+  /** A message from the client's replay subscription. */
+  onReplay(message: Message): void {
+    if (this.current === 'dedicated') {
+      this.options.forward(messageFrame(message));
+      return;
+    }
+    if (this.current !== 'replaying') return;
+    const first = this.pending[0];
+    if (first !== undefined && first.position === message.position) {
+      this.goLive();
+      for (const held of this.pending) this.options.forward(held.frame);
+      this.pending = [];
+      return;
+    }
+    this.options.forward(messageFrame(message));
+    this.replayed.add(message.position);
+    if (this.replayed.size > this.options.maxPending) {
+      const oldest = this.replayed.values().next();
+      if (oldest.done !== true) this.replayed.delete(oldest.value);
+    }
+  }
+
+  /** A message from the shared channel subscription, with its encoded frame. */
+  onShared(message: Message, frame: string): void {
+    switch (this.current) {
+      case 'live':
+        this.options.forward(frame);
+        return;
+      case 'dedicated':
+        return;
+      case 'skipping':
+        if (this.replayed.delete(message.position)) return;
+        this.replayed.clear();
+        this.current = 'live';
+        this.options.forward(frame);
+        return;
+      case 'replaying':
+        if (this.replayed.delete(message.position)) {
+          // The replay already sent this one: it is ahead, and the shared stream can take over at once.
+          this.current = 'skipping';
+          this.options.stopReplay();
+          return;
+        }
+        this.pending.push({ position: message.position, frame });
+        if (this.pending.length > this.options.maxPending) {
+          this.pending = [];
+          this.replayed.clear();
+          this.current = 'dedicated';
+        }
+        return;
+    }
+  }
+
+  private goLive(): void {
+    this.current = 'live';
+    this.replayed.clear();
+    this.options.stopReplay();
+  }
+}

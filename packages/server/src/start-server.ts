@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import type { Env, MessageBus } from '@app/core';
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import { createBus } from './bus-factory.js';
+import { loadConfig, type ServerConfig } from './config.js';
+import { createServerContainer } from './container.js';
+import { createLogger } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { WS_SERVER } from './tokens.js';
+import type { WsServer } from './ws-server.js';
+
+export interface StartServerOptions {
+  /** Where configuration is read from. Default: `process.env`. Also handed to the driver. */
+  readonly env?: Env;
+  /** Values that win over `env`, e.g. `{ port: 0 }` in tests. */
+  readonly config?: Partial<ServerConfig>;
+  /** A bus to use instead of loading the `BUS` driver. The caller keeps ownership: `close()` leaves it open. */
+  readonly bus?: MessageBus;
+  /** Default: pino JSON logs to stdout at `LOG_LEVEL`. */
+  readonly logger?: Logger;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  /** `http://host:port`; the WebSocket endpoint is `wsUrl`. */
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly config: ServerConfig;
+  readonly bus: MessageBus;
+  readonly metrics: ServerMetrics;
+  readonly container: DependencyContainer;
+  /** Graceful shutdown; closes the bus only if the server created it. */
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts one server instance: the entry point for `main.ts`, tests and embedding. */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const config: ServerConfig = { ...loadConfig(env), ...options.config };
+  const logger = options.logger ?? createLogger(config);
+  const ownsBus = options.bus === undefined;
+  const bus = options.bus ?? (await createBus(config.bus, env, logger));
+  const metrics = new ServerMetrics();
+  const container = createServerContainer({ config, logger, metrics, bus });
+  const server = container.resolve<WsServer>(WS_SERVER);
+  let port: number;
+  try {
+    port = (await server.listen()).port;
+  } catch (error) {
+    if (ownsBus) await bus.close();
+    throw error;
+  }
+  const url = `http://${urlHost(config.host)}:${port}`;
+  logger.info({ url, wsPath: '/ws', driver: bus.driver, features: [...bus.features] }, 'server listening');
+  return {
+    port,
+    url,
+    wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
+    config,
+    bus,
+    metrics,
+    container,
+    close: () => server.close({ closeBus: ownsBus }),
+  };
+}

@@ -1,0 +1,59 @@
+import { isBusError } from '@app/core';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { describeDriverSettings } from '../src/driver-settings.js';
+import { loadConfig, startServer } from '../src/index.js';
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (isBusError(error) && error.reason === 'config') return error.message;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      bus: 'memory',
+      maxFrameBytes: 65536,
+      sendBufferLimitBytes: 1048576,
+      heartbeatIntervalMs: 30000,
+      maxSubscriptionsPerConnection: 100,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = loadConfig({ PORT: '9000', HOST: '127.0.0.1', BUS: 'kafka', LOG_LEVEL: 'DEBUG', INSTANCE_ID: 'eu-1', MAX_FRAME_BYTES: '2048' });
+    expect(config).toMatchObject({ port: 9000, host: '127.0.0.1', bus: 'kafka', logLevel: 'debug', instanceId: 'eu-1', maxFrameBytes: 2048 });
+  });
+
+  it('names the variable and the expected value when one is bad', () => {
+    expect(configError({ PORT: 'eighty' })).toBe('PORT="eighty" is not valid: expected a whole number from 0 to 65535');
+    expect(configError({ PORT: '70000' })).toContain('PORT="70000"');
+    expect(configError({ LOG_LEVEL: 'loud' })).toContain('LOG_LEVEL="loud" is not valid: expected one of trace, debug');
+    expect(configError({ MAX_FRAME_BYTES: '12' })).toContain('MAX_FRAME_BYTES="12"');
+    expect(configError({ HEARTBEAT_INTERVAL_MS: '-5' })).toContain('HEARTBEAT_INTERVAL_MS');
+  });
+
+  it("rejects an unknown BUS with the driver registry's message", async () => {
+    const start = startServer({ env: { BUS: 'no-such-driver' }, config: { port: 0 }, logger: pino({ level: 'silent' }) });
+    await expect(start).rejects.toMatchObject({ reason: 'config', message: expect.stringContaining('BUS=no-such-driver: could not load driver package') });
+  });
+
+  it('hides secrets when describing driver settings', () => {
+    const settings = [
+      { env: 'REDIS_URL', default: 'redis://localhost:6379', description: '' },
+      { env: 'KAFKA_SASL_PASSWORD', default: '', description: '' },
+      { env: 'KAFKA_CLIENT_ID', default: 'app', description: '' },
+    ];
+    const env = { REDIS_URL: 'redis://user:hunter2@cache:6379', KAFKA_SASL_PASSWORD: 'hunter2' };
+    const described = describeDriverSettings(settings, env);
+    expect(described).toEqual({ REDIS_URL: 'redis://user:***@cache:6379', KAFKA_SASL_PASSWORD: '***', KAFKA_CLIENT_ID: 'app' });
+  });
+});
