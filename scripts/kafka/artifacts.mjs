@@ -20,7 +20,6 @@ function pomXml(version) {
 ${dep('org.apache.kafka', `kafka_${SCALA_VERSION}`, version)}
 ${dep('org.apache.kafka', 'kafka-server', version)}
 ${dep('org.apache.kafka', 'kafka-storage', version)}
-${dep('org.apache.kafka', 'kafka-tools', version)}
 ${dep('org.slf4j', 'slf4j-api', SLF4J_VERSION)}
 ${dep('org.slf4j', 'slf4j-simple', SLF4J_VERSION)}
   </dependencies>

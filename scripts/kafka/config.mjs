@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Newest Kafka that kafkajs 2.2.4 works with; see docs/kafka-local.md for the evidence. */
-export const DEFAULT_KAFKA_VERSION = '3.9.2';
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
 export const KAFKA_VERSION = process.env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION;
 export const SCALA_VERSION = '2.13';
 export const SLF4J_VERSION = '2.0.17';

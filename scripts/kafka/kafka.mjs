@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// Local Apache Kafka (KRaft, no ZooKeeper) from Maven Central jars. No npm dependencies.
+//
+//   node scripts/kafka/kafka.mjs up [--nodes N] [--timeout SECONDS]
+//   node scripts/kafka/kafka.mjs down [--wipe] [--timeout SECONDS]
+//   node scripts/kafka/kafka.mjs status
+//
+// Env: KAFKA_VERSION (default in config.mjs), KAFKA_HEAP_OPTS, KAFKA_AUTO_CREATE_TOPICS, JAVA_HOME, MVN.
+// See docs/kafka-local.md.
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureArtifacts, rel } from './artifacts.mjs';
+import * as cfg from './config.mjs';
+import { fetchMetadata } from './kafka-protocol.mjs';
+import { KafkaScriptError, fail, log } from './output.mjs';
+import * as proc from './processes.mjs';
+import { checkPortsFree, foreignCluster, waitForCluster } from './readiness.mjs';
+
+const { HOST, KAFKA_VERSION, paths } = cfg;
+const range = (n) => Array.from({ length: n }, (_, k) => k + 1);
+
+function parseArgs(argv) {
+  const [command = 'help', ...rest] = argv;
+  const opts = { command, nodes: undefined, timeout: undefined, wipe: false };
+  for (let k = 0; k < rest.length; k++) {
+    const [flag, inline] = rest[k].split('=', 2);
+    const value = () => inline ?? rest[++k];
+    if (flag === '--nodes' || flag === '-n') opts.nodes = Number(value());
+    else if (flag === '--timeout' || flag === '-t') opts.timeout = Number(value());
+    else if (flag === '--wipe') opts.wipe = true;
+    else if (flag === '--') continue;
+    else fail(`unknown option "${rest[k]}" (try: up --nodes 3 --timeout 90 | down --wipe | status)`);
+  }
+  if (opts.nodes !== undefined && !(Number.isInteger(opts.nodes) && opts.nodes >= 1 && opts.nodes <= cfg.MAX_NODES)) {
+    fail(`--nodes must be an integer between 1 and ${cfg.MAX_NODES}`);
+  }
+  if (opts.timeout !== undefined && !(opts.timeout > 0)) fail('--timeout must be a positive number of seconds');
+  return opts;
+}
+
+/** Live nodes started by this script: Map(node -> pid). Removes stale pid files. */
+function liveNodes() {
+  const live = new Map();
+  for (const i of proc.trackedNodes()) {
+    const pid = proc.readPid(i);
+    if (proc.isOurKafka(pid, i)) live.set(i, pid);
+    else proc.removePidFile(i);
+  }
+  return live;
+}
+
+async function stopAll(timeoutSec) {
+  const live = liveNodes();
+  const orphans = proc.findOrphanPids().filter((pid) => ![...live.values()].includes(pid));
+  const pids = [...live.values(), ...orphans];
+  if (pids.length === 0) return 0;
+  log(`stopping ${pids.length} node(s) (pids ${pids.join(', ')}) ...`);
+  const killed = await proc.stopPids(pids, timeoutSec * 1000);
+  if (killed.length) log(`pid(s) ${killed.join(', ')} did not stop within ${timeoutSec} s: sent SIGKILL`);
+  for (const i of live.keys()) proc.removePidFile(i);
+  return pids.length;
+}
+
+function wipeData(reason) {
+  if (!existsSync(paths.dataRoot)) return;
+  log(`wiping ${rel(paths.dataRoot)} (${reason})`);
+  rmSync(paths.dataRoot, { recursive: true, force: true });
+}
+
+async function up(opts) {
+  const started = Date.now();
+  const nodes = opts.nodes ?? 1;
+  const timeoutSec = opts.timeout ?? 90;
+  proc.checkJava();
+
+  let live = liveNodes();
+  let state = cfg.readClusterState();
+  if (live.size > 0 && (state?.nodes !== nodes || state?.version !== KAFKA_VERSION)) {
+    log(`a ${state?.nodes ?? '?'}-node Kafka ${state?.version ?? '?'} cluster is running; restarting as ${nodes} node(s) of Kafka ${KAFKA_VERSION}`);
+    await stopAll(30);
+    live = liveNodes();
+  }
+  if (live.size === nodes) {
+    const meta = await fetchMetadata(HOST, cfg.clientPort(1)).catch(() => null);
+    if (meta?.brokers.length === nodes) {
+      log(`already running and healthy: ${nodes} node(s), Kafka ${KAFKA_VERSION}, pids ${[...live.values()].join(', ')}`);
+      printSummary(nodes);
+      return;
+    }
+  }
+
+  if (live.size === 0) {
+    const foreign = await foreignCluster(nodes);
+    if (foreign) {
+      log(`a Kafka cluster not started from this checkout already serves ${HOST}:${cfg.clientPort(1)} (${foreign}); using it.`);
+      log('  (its version, SASL users and settings may differ; stop it where it was started to run this checkout\'s own)');
+      printSummary(nodes, false);
+      return;
+    }
+  }
+  const toStart = range(nodes).filter((i) => !live.has(i));
+  await checkPortsFree(toStart);
+
+  const lib = await ensureArtifacts(KAFKA_VERSION);
+
+  // Decide whether the on-disk data can be reused.
+  const formatted = range(nodes).every((i) => existsSync(join(paths.data(i), 'meta.properties')));
+  if (state && state.nodes !== nodes) wipeData(`node count changed from ${state.nodes} to ${nodes}; reformatting`);
+  else if (state && state.version !== KAFKA_VERSION) wipeData(`Kafka version changed from ${state.version} to ${KAFKA_VERSION}; reformatting`);
+  else if (!state && existsSync(paths.dataRoot)) wipeData('no cluster state recorded; reformatting');
+  else if (state && !formatted && live.size === 0) wipeData('incomplete storage; reformatting');
+  state = cfg.readClusterState();
+
+  cfg.ensureDir(join(paths.root, 'config'));
+  for (const i of range(nodes)) writeFileSync(paths.config(i), cfg.serverProperties(i, nodes, KAFKA_VERSION));
+
+  if (!state) {
+    const clusterId = cfg.getOrCreateClusterId();
+    log(`formatting storage for ${nodes} node(s), cluster id ${clusterId} ...`);
+    for (const i of range(nodes)) proc.formatStorage(i, lib, clusterId);
+    cfg.writeClusterState({ clusterId, nodes, version: KAFKA_VERSION, formattedAt: new Date().toISOString() });
+  }
+
+  for (const i of toStart) {
+    const pid = proc.startNode(i, lib);
+    log(`started node ${i} (pid ${pid}) on ${HOST}:${cfg.clientPort(i)}, log: ${rel(paths.log(i))}`);
+  }
+  try {
+    await waitForCluster(nodes, timeoutSec);
+  } catch (err) {
+    if (err instanceof KafkaScriptError) {
+      await stopAll(10);
+      err.message += `\n  (stopped the nodes; logs kept under ${rel(join(paths.root, 'logs'))})`;
+    }
+    throw err;
+  }
+  log(`Kafka ${KAFKA_VERSION} is up: ${nodes} node(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  printSummary(nodes);
+}
+
+function printSummary(nodes, ours = true) {
+  const plain = range(nodes).map((i) => `${HOST}:${cfg.clientPort(i)}`).join(',');
+  const sasl = range(nodes).map((i) => `${HOST}:${cfg.saslPort(i)}`).join(',');
+  log(`  KAFKA_BROKERS=${plain}`);
+  log(`  SASL_PLAINTEXT: ${sasl} (user "${cfg.SASL_USER}", password "${cfg.SASL_PASSWORD}"; ${cfg.SASL_MECHANISMS.join(', ')})`);
+  if (ours) log(`  logs: ${rel(join(paths.root, 'logs'))}/node-<i>.log; stop with: pnpm kafka:down`);
+}
+
+async function down(opts) {
+  const count = await stopAll(opts.timeout ?? 20);
+  log(count ? 'stopped' : 'no Kafka nodes were running');
+  if (opts.wipe) {
+    wipeData('--wipe');
+    rmSync(join(paths.root, 'config'), { recursive: true, force: true });
+  }
+}
+
+async function status() {
+  const live = liveNodes();
+  const state = cfg.readClusterState();
+  const nodes = Math.max(state?.nodes ?? 0, ...live.keys(), 0);
+  if (nodes === 0) {
+    log('no Kafka cluster (run: pnpm kafka:up)');
+    return;
+  }
+  log(`cluster: ${state?.nodes ?? '?'} node(s), Kafka ${state?.version ?? '?'}, id ${state?.clusterId ?? '?'}`);
+  for (const i of range(nodes)) {
+    const pid = live.get(i);
+    let health = '';
+    if (pid) {
+      const meta = await fetchMetadata(HOST, cfg.clientPort(i)).catch((e) => e);
+      health = meta instanceof Error ? ` not answering (${meta.message})` : `, sees ${meta.brokers.length} broker(s)`;
+    }
+    log(`  node ${i}: ${pid ? `running (pid ${pid}) on ${HOST}:${cfg.clientPort(i)}${health}` : 'stopped'}`);
+  }
+  const orphans = proc.findOrphanPids().filter((p) => ![...live.values()].includes(p));
+  if (orphans.length) log(`  untracked Kafka JVM(s) from this checkout: pids ${orphans.join(', ')} (pnpm kafka:down stops them)`);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.command === 'up') await up(opts);
+  else if (opts.command === 'down') await down(opts);
+  else if (opts.command === 'status') await status();
+  else {
+    process.stdout.write('usage: kafka.mjs up [--nodes N] [--timeout S] | down [--wipe] | status\n');
+    process.exitCode = opts.command === 'help' || opts.command === '--help' ? 0 : 2;
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`[kafka] ERROR: ${err instanceof KafkaScriptError ? err.message : err.stack}\n`);
+  process.exit(1);
+});
