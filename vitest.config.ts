@@ -23,6 +23,7 @@ function project(name: string, include: string[], globalSetup?: string): TestPro
 }
 
 const standalone = [
+  project('repo', ['test/**/*.test.ts']),
   project('core', ['packages/core/test/**/*.test.ts']),
   project('driver-memory', ['packages/driver-memory/test/**/*.test.ts']),
   project('server', ['packages/server/test/**/*.test.ts']),
