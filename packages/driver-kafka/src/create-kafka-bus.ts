@@ -1,0 +1,94 @@
+import { BusError, type MessageBus } from '@app/core';
+import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
+import { HealthProbe } from './health-probe.js';
+import { KafkaBus } from './kafka-bus.js';
+import { busLogCreator, CLIENT_LOG_LEVELS } from './log-creator.js';
+import { mapKafkaError } from './map-error.js';
+import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './options.js';
+import { Publisher } from './publisher.js';
+import { resolveOptions } from './resolve-options.js';
+import { StatusTracker } from './status-tracker.js';
+import { TopicManager } from './topic-manager.js';
+import { withTimeout } from './with-timeout.js';
+
+function kafkaClient(options: ResolvedKafkaBusOptions): Kafka {
+  const sasl = options.sasl;
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    ssl: options.ssl,
+    // The three mechanisms share one shape; kafkajs types them as a union per mechanism.
+    ...(sasl === undefined ? {} : { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions }),
+    connectionTimeout: options.connectionTimeoutMs,
+    authenticationTimeout: options.connectionTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    logLevel: CLIENT_LOG_LEVELS[options.clientLogLevel],
+    logCreator: busLogCreator(options.logger),
+  });
+}
+
+/** How many brokers are up, and the replication factor that follows (or a `config` error). */
+async function replicationFactor(admin: Admin, options: ResolvedKafkaBusOptions): Promise<number> {
+  const cluster = await withTimeout(admin.describeCluster(), options.requestTimeoutMs, 'the list of live Kafka brokers');
+  const live = cluster.brokers.length;
+  const wanted = options.replicationFactor ?? Math.min(3, live);
+  if (wanted > live) {
+    throw new BusError(
+      'config',
+      `replication factor ${wanted} (KAFKA_REPLICATION_FACTOR) needs ${wanted} brokers, but only ${live} ${live === 1 ? 'broker is' : 'brokers are'} up ` +
+        `(${cluster.brokers.map((broker) => `${broker.host}:${broker.port}`).join(', ')}); lower it or start more brokers`,
+    );
+  }
+  return wanted;
+}
+
+/**
+ * Creates a bus on Apache Kafka (or a Kafka-compatible service) and connects it: the promise
+ * resolves once the cluster answered and the producer is connected, and rejects with a
+ * `BusError` otherwise (`not_connected`/`timeout` when unreachable, `unauthorized` for bad
+ * credentials, `config` for settings the cluster cannot honour). It declares every feature:
+ * `crossInstance`, `orderedPerChannel`, `persistent`, `replay` and `groups`.
+ */
+export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<MessageBus> {
+  const resolved = resolveOptions(options);
+  const { logger } = resolved;
+  const kafka = kafkaClient(resolved);
+  const status = new StatusTracker(logger);
+  const admin = kafka.admin();
+  const probeAdmin = kafka.admin({ retry: { retries: 0 } });
+  const publisher = new Publisher(
+    kafka,
+    { publishTimeoutMs: resolved.publishTimeoutMs, connectTimeoutMs: resolved.connectTimeoutMs, maxPendingBytes: resolved.maxPendingPublishBytes },
+    status,
+    logger,
+  );
+  const where = resolved.brokers.join(',');
+  let topics: TopicManager;
+  try {
+    await withTimeout(admin.connect(), resolved.connectTimeoutMs, `a connection to Kafka at ${where}`);
+    const replicas = await replicationFactor(admin, resolved);
+    topics = new TopicManager(
+      admin,
+      {
+        prefix: resolved.topicPrefix,
+        partitions: resolved.partitions,
+        replicationFactor: replicas,
+        createTopics: resolved.createTopics,
+        timeoutMs: resolved.topicTimeoutMs,
+        maxPayloadBytes: resolved.maxPayloadBytes,
+      },
+      logger,
+    );
+    await publisher.start();
+    await withTimeout(probeAdmin.connect(), resolved.connectTimeoutMs, `a second connection to Kafka at ${where}`);
+  } catch (error) {
+    await Promise.allSettled([publisher.close(1000), admin.disconnect(), probeAdmin.disconnect()]);
+    throw mapKafkaError(error, `connecting to Kafka at ${where}`);
+  }
+  const probe = new HealthProbe(probeAdmin, resolved.healthCheckIntervalMs, status);
+  probe.start();
+  status.markStarted();
+  logger.info({ brokers: resolved.brokers, clientId: resolved.clientId, topicPrefix: resolved.topicPrefix }, 'kafka bus connected');
+  return new KafkaBus(resolved, { kafka, admin, topics, publisher, probe, status });
+}

@@ -1,0 +1,173 @@
+import { BusError, deadLetterHeaders, type BusLogger, type Message, type PublishOptions, type PublishReceipt } from '@app/core';
+import type { Consumer, EachMessagePayload, KafkaMessage } from 'kafkajs';
+import type { LocalSubscription } from './local-subscription.js';
+import type { ManagedConsumer } from './managed-consumer.js';
+import type { DecodedRecord } from './record-codec.js';
+import type { ConsumerFactory } from './topic-reader.js';
+import { delay } from './with-timeout.js';
+
+/** Records of other channels are committed past at most this often, in ms. */
+const SKIP_COMMIT_INTERVAL_MS = 1000;
+const MAX_REDELIVERY_DELAY_MS = 5000;
+
+export interface GroupReaderDeps {
+  readonly decode: (topic: string, partition: number, record: KafkaMessage) => DecodedRecord;
+  readonly createConsumer: ConsumerFactory;
+  /** Where a group's committed offsets are missing, the high watermark to start from. */
+  readonly startOffsets: () => Promise<ReadonlyMap<number, bigint>>;
+  readonly publish: (channel: string, data: unknown, options: PublishOptions) => Promise<PublishReceipt>;
+  readonly redeliveryDelayMs: number;
+  readonly logger: BusLogger;
+}
+
+/**
+ * The members in this process of one group on one channel, behind one kafkajs consumer in the
+ * Kafka consumer group of that (channel, group). The consumer takes one record at a time:
+ * a record of the channel goes to a member (round robin), is retried in process with attempt
+ * + 1 after a failure, dead-lettered after `maxAttempts`, and only then committed. Records of
+ * other channels on the same topic belong to no member of this group and are committed past.
+ */
+export class GroupReader {
+  private readonly members: LocalSubscription[] = [];
+  private turn = 0;
+  private readonly consumer: ManagedConsumer;
+  private started: Promise<void> | undefined;
+  private stopping = false;
+  /** Partitions that had no committed offset at start, and where to begin them. */
+  private missing = new Map<number, bigint>();
+  private lastCommit = 0;
+  /** Set once a record could not be handed to a member: nothing may be committed past it. */
+  private blocked = false;
+
+  constructor(
+    readonly channel: string,
+    readonly topic: string,
+    readonly groupId: string,
+    private readonly deps: GroupReaderDeps,
+  ) {
+    this.consumer = deps.createConsumer(groupId, topic, {
+      onJoin: (partitions, consumer) => this.onJoin(partitions, consumer),
+      eachMessage: (payload) => this.handle(payload),
+    });
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      this.missing = new Map(await this.deps.startOffsets());
+      await this.consumer.start();
+    })();
+    return this.started;
+  }
+
+  add(member: LocalSubscription): void {
+    this.members.push(member);
+  }
+
+  remove(member: LocalSubscription): void {
+    const index = this.members.indexOf(member);
+    if (index !== -1) this.members.splice(index, 1);
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    return this.consumer.stop();
+  }
+
+  /** A new group starts at the offsets fetched before it joined, and commits them at once. */
+  private async onJoin(partitions: readonly number[], consumer: Consumer): Promise<void> {
+    const commits: { topic: string; partition: number; offset: string }[] = [];
+    for (const partition of partitions) {
+      const offset = this.missing.get(partition);
+      if (offset === undefined) continue;
+      this.missing.delete(partition);
+      consumer.seek({ topic: this.topic, partition, offset: offset.toString() });
+      commits.push({ topic: this.topic, partition, offset: offset.toString() });
+    }
+    if (commits.length === 0) return;
+    // kafkajs ignores commits until its runner is running, which it is by the first fetch.
+    await this.consumer.nextFetch();
+    await consumer.commitOffsets(commits);
+  }
+
+  private async handle({ partition, message: record, heartbeat }: EachMessagePayload): Promise<void> {
+    const decoded = this.deps.decode(this.topic, partition, record);
+    const next = { topic: this.topic, partition, offset: (BigInt(record.offset) + 1n).toString() };
+    if (!decoded.ok) {
+      if (decoded.channel === undefined || decoded.channel === this.channel) {
+        for (const member of this.members) member.reportError(decoded.error);
+      }
+      await this.commit(next, false);
+      return;
+    }
+    if (decoded.message.channel !== this.channel) {
+      await this.commit(next, false);
+      return;
+    }
+    if (await this.process(decoded.message, heartbeat)) await this.commit(next, true);
+    else this.blocked = true;
+  }
+
+  /** True once the message is done with (handled or dead-lettered); false when stopping. */
+  private async process(first: Message, heartbeat: () => Promise<void>): Promise<boolean> {
+    let message = first;
+    for (;;) {
+      const member = this.pick();
+      if (member === undefined || this.stopping) return false;
+      const error = await member.invoke(message);
+      if (error === undefined) return true;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      member.reportError(failure, message);
+      if (message.attempt >= member.options.maxAttempts) {
+        return this.deadLetter(message, failure, member.options.deadLetterChannel);
+      }
+      await delay(Math.min(this.deps.redeliveryDelayMs * 2 ** (message.attempt - 1), MAX_REDELIVERY_DELAY_MS));
+      await heartbeat().catch(() => {});
+      message = { ...message, attempt: message.attempt + 1 };
+    }
+  }
+
+  private async deadLetter(message: Message, error: Error, deadLetterChannel: string): Promise<boolean> {
+    for (let attempt = 0; !this.stopping; attempt += 1) {
+      try {
+        await this.deps.publish(deadLetterChannel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) });
+        return true;
+      } catch (publishError) {
+        this.deps.logger.error({ channel: this.channel, deadLetterChannel, messageId: message.id, err: publishError }, 'dead-letter publish failed; retrying');
+        if (publishError instanceof BusError && !publishError.isRetryable) {
+          // Retrying cannot help (e.g. the dead letter is too large); the error above is the record of it.
+          return true;
+        }
+        await delay(Math.min(250 * 2 ** attempt, MAX_REDELIVERY_DELAY_MS));
+      }
+    }
+    return false;
+  }
+
+  private pick(): LocalSubscription | undefined {
+    for (let tried = 0; tried < this.members.length; tried += 1) {
+      const member = this.members[this.turn % this.members.length] as LocalSubscription;
+      this.turn = (this.turn + 1) % this.members.length;
+      if (member.active) return member;
+    }
+    return undefined;
+  }
+
+  private async commit(offset: { topic: string; partition: number; offset: string }, now: boolean): Promise<void> {
+    if (this.blocked || (!now && Date.now() - this.lastCommit < SKIP_COMMIT_INTERVAL_MS)) return;
+    try {
+      await this.consumerCommit(offset);
+      this.lastCommit = Date.now();
+    } catch (error) {
+      // A failed commit (e.g. during a rebalance) means redelivery later, never loss.
+      this.deps.logger.warn({ groupId: this.groupId, err: error }, 'kafka offset commit failed');
+    }
+  }
+
+  private consumerCommit(offset: { topic: string; partition: number; offset: string }): Promise<void> {
+    return this.consumer.commit([offset]);
+  }
+}

@@ -1,0 +1,3 @@
+export { createKafkaBus } from './create-kafka-bus.js';
+export { driver } from './driver.js';
+export type { KafkaBusOptions } from './options.js';

@@ -1,0 +1,270 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BusError,
+  preparePublish,
+  resolveSubscribeOptions,
+  type BusFeature,
+  type BusLimits,
+  type BusStatus,
+  type MessageBus,
+  type MessageHandler,
+  type PublishOptions,
+  type PublishReceipt,
+  type ReplayStart,
+  type ResolvedSubscribeOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from '@app/core';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { GroupReader } from './group-reader.js';
+import { HealthProbe } from './health-probe.js';
+import { LocalSubscription } from './local-subscription.js';
+import { ManagedConsumer, type ConsumerHooks } from './managed-consumer.js';
+import type { ResolvedKafkaBusOptions } from './options.js';
+import { Publisher } from './publisher.js';
+import { decodeRecord, encodeRecord, type DecodedRecord } from './record-codec.js';
+import { planReplay } from './replay-plan.js';
+import { StatusTracker } from './status-tracker.js';
+import type { TopicManager } from './topic-manager.js';
+import { TopicReader } from './topic-reader.js';
+import { withTimeout } from './with-timeout.js';
+import { mapKafkaError } from './map-error.js';
+
+const FEATURES: ReadonlySet<BusFeature> = new Set(['crossInstance', 'orderedPerChannel', 'persistent', 'replay', 'groups']);
+
+/** What the bus is built from; `createKafkaBus` connects these before the bus is handed out. */
+export interface KafkaBusParts {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly topics: TopicManager;
+  readonly publisher: Publisher;
+  readonly probe: HealthProbe;
+  readonly status: StatusTracker;
+}
+
+/** The Kafka bus. Private: callers get it as a `MessageBus` from `createKafkaBus`. */
+export class KafkaBus implements MessageBus {
+  readonly driver = 'kafka';
+  readonly features = FEATURES;
+  readonly limits: BusLimits;
+  /** Tells this bus's consumer groups apart from those of other buses with the same client id. */
+  private readonly instance = randomBytes(4).toString('hex');
+  private replayCounter = 0;
+  private readonly broadcast = new Map<string, TopicReader>();
+  private readonly groups = new Map<string, GroupReader>();
+  private readonly replays = new Set<TopicReader>();
+  private readonly subscriptions = new Set<LocalSubscription>();
+  private readonly publishing = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: ResolvedKafkaBusOptions,
+    private readonly parts: KafkaBusParts,
+  ) {
+    this.limits = { maxPayloadBytes: options.maxPayloadBytes };
+  }
+
+  status(): BusStatus {
+    return this.parts.status.status();
+  }
+
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    if (this.closing !== undefined) return Promise.reject(this.closedError());
+    let work: Promise<PublishReceipt>;
+    try {
+      const prepared = preparePublish(channel, data, options, this.limits);
+      const topic = this.parts.topics.topicOf(channel);
+      const ce = { source: this.options.ceSource, type: this.options.ceType };
+      // Every publish on a topic awaits the same ensure promise, so call order is kept.
+      work = this.parts.topics
+        .ensure(topic)
+        .then(() => this.parts.publisher.publish(topic, channel, prepared.id, encodeRecord(prepared, ce, Date.now()), prepared.size));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.publishing.add(work);
+    const forget = (): void => {
+      this.publishing.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+
+  async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
+    if (this.closing !== undefined) throw this.closedError();
+    const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
+    if (resolved.mode === 'group' && resolved.from !== undefined) {
+      throw new BusError('invalid_options', 'from cannot be combined with mode "group" on Kafka: a group always resumes from its committed offsets');
+    }
+    const topic = this.parts.topics.topicOf(channel);
+    await this.parts.topics.ensure(topic);
+    if (this.closing !== undefined) throw this.closedError();
+    if (resolved.from !== undefined) return this.subscribeReplay(channel, topic, handler as MessageHandler, resolved, resolved.from);
+    if (resolved.mode === 'group') return this.subscribeGroup(channel, topic, handler as MessageHandler, resolved);
+    return this.subscribeBroadcast(channel, topic, handler as MessageHandler, resolved);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async subscribeBroadcast(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions): Promise<Subscription> {
+    let reader = this.broadcast.get(topic);
+    if (reader === undefined) {
+      const created = new TopicReader(topic, this.groupId('bcast', topic), () => this.highWatermarks(topic), this.decoder(), this.consumerFactory());
+      this.broadcast.set(topic, created);
+      created.start().catch(() => {
+        if (this.broadcast.get(topic) === created) this.broadcast.delete(topic);
+      });
+      reader = created;
+    }
+    const live = reader;
+    const subscription = this.local(channel, 'none', handler, options, async (ended) => live.remove(ended));
+    live.add(subscription);
+    return this.whenLive(subscription, live.start());
+  }
+
+  private async subscribeGroup(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions): Promise<Subscription> {
+    // One Kafka group per (channel, group): records of other channels never reach these members.
+    const groupId = `${this.options.topicPrefix}grp:${options.group as string}:${channel}`;
+    let reader = this.groups.get(groupId);
+    if (reader === undefined) {
+      reader = new GroupReader(channel, topic, groupId, {
+        decode: this.decoder(),
+        createConsumer: this.consumerFactory(),
+        startOffsets: async () => this.missingGroupOffsets(groupId, topic),
+        publish: (target, data, publishOptions) => this.publish(target, data, publishOptions),
+        redeliveryDelayMs: this.options.redeliveryDelayMs,
+        logger: this.options.logger,
+      });
+      this.groups.set(groupId, reader);
+    }
+    const live = reader;
+    const subscription = this.local(channel, 'none', handler, options, async (ended) => {
+      live.remove(ended);
+      if (live.size === 0) {
+        if (this.groups.get(groupId) === live) this.groups.delete(groupId);
+        await live.stop();
+      }
+    });
+    live.add(subscription);
+    return this.whenLive(subscription, live.start());
+  }
+
+  private async subscribeReplay(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions, from: string): Promise<Subscription> {
+    const plan = planReplay(from, topic, await this.parts.topics.offsets(topic));
+    if (this.closing !== undefined) throw this.closedError();
+    this.replayCounter += 1;
+    const groupId = this.groupId('replay', `${topic}-${this.replayCounter}`);
+    const reader = new TopicReader(topic, groupId, async () => plan.startOffsets, this.decoder(), this.consumerFactory());
+    this.replays.add(reader);
+    const subscription = this.local(channel, plan.replay, handler, options, async () => {
+      this.replays.delete(reader);
+      await reader.stop();
+    });
+    reader.add(subscription);
+    return this.whenLive(subscription, reader.start());
+  }
+
+  /** Resolves with the subscription once its reader is live; undoes it if that fails. */
+  private async whenLive(subscription: LocalSubscription, live: Promise<void>): Promise<Subscription> {
+    try {
+      await live;
+    } catch (error) {
+      await subscription.unsubscribe();
+      throw this.closing !== undefined ? this.closedError() : error;
+    }
+    if (this.closing !== undefined) {
+      await subscription.unsubscribe();
+      throw this.closedError();
+    }
+    return subscription;
+  }
+
+  /** A subscription that this bus tracks until it ends, so `close()` can end it. */
+  private local(
+    channel: string,
+    replay: ReplayStart,
+    handler: MessageHandler,
+    options: ResolvedSubscribeOptions,
+    detach: (subscription: LocalSubscription) => Promise<void>,
+  ): LocalSubscription {
+    const subscription = new LocalSubscription(channel, replay, handler, options, this.options.maxPendingPerSubscription, this.options.logger, async (ended) => {
+      this.subscriptions.delete(ended);
+      await detach(ended);
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private groupId(kind: 'bcast' | 'replay', suffix: string): string {
+    return `${this.options.topicPrefix}${kind}-${this.options.clientId}-${this.instance}-${suffix}`;
+  }
+
+  private async highWatermarks(topic: string): Promise<Map<number, bigint>> {
+    const offsets = await this.parts.topics.offsets(topic);
+    return new Map(offsets.map((entry) => [entry.partition, entry.high]));
+  }
+
+  /** Partitions without a committed offset for `groupId`, mapped to where they start (the end). */
+  private async missingGroupOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const high = await this.highWatermarks(topic);
+    let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+    try {
+      committed = await withTimeout(this.parts.admin.fetchOffsets({ groupId, topics: [topic] }), this.options.requestTimeoutMs, `the committed offsets of consumer group "${groupId}"`);
+    } catch (error) {
+      throw mapKafkaError(error, `fetching the committed offsets of consumer group "${groupId}"`);
+    }
+    for (const entry of committed.find((item) => item.topic === topic)?.partitions ?? []) {
+      if (BigInt(entry.offset) >= 0n) high.delete(entry.partition);
+    }
+    return high;
+  }
+
+  private decoder(): (topic: string, partition: number, record: KafkaMessage) => DecodedRecord {
+    return (topic, partition, record) => decodeRecord(topic, partition, record, (channel) => this.parts.topics.topicOf(channel));
+  }
+
+  private consumerFactory(): (groupId: string, topic: string, hooks: ConsumerHooks) => ManagedConsumer {
+    const { options, parts } = this;
+    const settings = {
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      fetchMaxWaitMs: options.fetchMaxWaitMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      subscribeTimeoutMs: options.subscribeTimeoutMs,
+      closeTimeoutMs: options.closeTimeoutMs,
+    };
+    return (groupId, topic, hooks) =>
+      new ManagedConsumer(parts.kafka, groupId, topic, settings, hooks, parts.status, options.logger, async (stopped) => {
+        // Broadcast and replay groups commit nothing; deleting them keeps the cluster tidy.
+        if (stopped.startsWith(`${options.topicPrefix}grp:`)) return;
+        try {
+          await withTimeout(parts.admin.deleteGroups([stopped]), options.closeTimeoutMs, `consumer group "${stopped}" to be deleted`);
+        } catch (error) {
+          options.logger.debug({ groupId: stopped, err: error }, 'could not delete kafka consumer group; it expires on its own');
+        }
+      });
+  }
+
+  private closedError(): BusError {
+    return new BusError('closed', 'the kafka bus is closed');
+  }
+
+  private async shutdown(): Promise<void> {
+    const { parts, options } = this;
+    parts.status.markClosed();
+    parts.probe.stop();
+    await Promise.allSettled([...this.publishing]);
+    await parts.publisher.flush();
+    await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.drainAndEnd(options.closeTimeoutMs)));
+    const readers = [...this.broadcast.values(), ...this.groups.values(), ...this.replays];
+    this.broadcast.clear();
+    this.groups.clear();
+    this.replays.clear();
+    await Promise.allSettled(readers.map((reader) => reader.stop()));
+    await parts.publisher.close(options.closeTimeoutMs);
+    await Promise.allSettled([withTimeout(parts.admin.disconnect(), options.closeTimeoutMs, 'the Kafka admin client to disconnect')]);
+  }
+}

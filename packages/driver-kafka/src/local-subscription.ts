@@ -1,0 +1,116 @@
+import {
+  BusError,
+  DeliveryQueue,
+  type BusLogger,
+  type DeliveryMode,
+  type Message,
+  type MessageHandler,
+  type ReplayStart,
+  type ResolvedSubscribeOptions,
+  type Subscription,
+} from '@app/core';
+
+/**
+ * One subscriber in this process. Broadcast and replay deliveries go through a bounded queue
+ * (a slow handler never holds up the consumer); group deliveries are awaited by the group
+ * consumer itself via {@link LocalSubscription.invoke}, which is what makes retries possible.
+ */
+export class LocalSubscription implements Subscription {
+  readonly mode: DeliveryMode;
+  private readonly queue: DeliveryQueue<Message>;
+  private ended = false;
+  private ending: Promise<void> | undefined;
+  private invoking: Promise<unknown> | undefined;
+
+  constructor(
+    readonly channel: string,
+    readonly replay: ReplayStart,
+    private readonly handler: MessageHandler,
+    readonly options: ResolvedSubscribeOptions,
+    maxPending: number,
+    private readonly logger: BusLogger,
+    private readonly detach: (subscription: LocalSubscription) => Promise<void>,
+  ) {
+    this.mode = options.mode;
+    this.queue = new DeliveryQueue((message) => this.deliver(message), maxPending);
+  }
+
+  get active(): boolean {
+    return !this.ended;
+  }
+
+  /** Queues a broadcast delivery. Overflow is reported, never buffered without bound. */
+  offer(message: Message): void {
+    if (this.ended || this.queue.push(message)) return;
+    this.reportError(
+      new BusError('internal', `subscriber on "${this.channel}" is ${this.queue.size} messages behind; message ${message.id} was dropped for it`),
+      message,
+    );
+  }
+
+  /** Runs the handler for a group delivery; resolves with the error it threw, if any. */
+  async invoke(message: Message): Promise<unknown> {
+    if (this.ended) return new BusError('closed', 'the subscription ended before the message could be handled');
+    const call = (async () => {
+      try {
+        await this.handler(message);
+        return undefined;
+      } catch (error) {
+        return error ?? new Error('handler threw a nullish value');
+      }
+    })();
+    this.invoking = call;
+    try {
+      return await call;
+    } finally {
+      if (this.invoking === call) this.invoking = undefined;
+    }
+  }
+
+  reportError(error: Error, message?: Message): void {
+    if (this.options.onError === undefined) {
+      this.logger.warn({ channel: this.channel, messageId: message?.id, err: error }, 'kafka bus subscription error');
+      return;
+    }
+    try {
+      this.options.onError(error, message);
+    } catch (callbackError) {
+      this.logger.error({ channel: this.channel, err: callbackError }, 'onError callback threw');
+    }
+  }
+
+  /** Lets queued deliveries finish for at most `timeoutMs`, then ends. Used by `close()`. */
+  async drainAndEnd(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.queue.drained(), timeout]);
+    clearTimeout(timer);
+    await this.unsubscribe();
+  }
+
+  unsubscribe(): Promise<void> {
+    this.ending ??= this.end();
+    return this.ending;
+  }
+
+  private async end(): Promise<void> {
+    this.ended = true;
+    try {
+      await this.detach(this);
+    } finally {
+      await this.queue.stop();
+      await this.invoking;
+    }
+  }
+
+  private async deliver(message: Message): Promise<void> {
+    if (this.ended) return;
+    try {
+      await this.handler(message);
+    } catch (error) {
+      this.reportError(error instanceof Error ? error : new Error(String(error)), message);
+    }
+  }
+}

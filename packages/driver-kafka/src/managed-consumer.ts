@@ -1,0 +1,176 @@
+import { BusError, describeError, type BusLogger } from '@app/core';
+import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { mapKafkaError } from './map-error.js';
+import type { StatusTracker } from './status-tracker.js';
+import { withTimeout } from './with-timeout.js';
+
+/** Pause before the driver restarts a consumer that kafkajs gave up on. */
+const RESTART_DELAY_MS = 1000;
+
+export interface ConsumerSettings {
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly fetchMaxWaitMs: number;
+  readonly connectTimeoutMs: number;
+  readonly subscribeTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+}
+
+export interface ConsumerHooks {
+  /**
+   * Called on every group join (the first one and each one after a rebalance or restart),
+   * synchronously before kafkajs fetches, with this member's partitions of the topic: the place
+   * to `seek`. The first `start()` resolves once the returned promise does.
+   */
+  onJoin(partitions: readonly number[], consumer: Consumer): Promise<void> | void;
+  eachMessage(payload: EachMessagePayload): Promise<void>;
+}
+
+/**
+ * A kafkajs consumer for one topic and group, with what kafkajs leaves to its user: a start
+ * that resolves only once the member joined (with a timeout naming the group), status
+ * reporting, a restart when kafkajs gives up after a crash, and a bounded stop.
+ */
+export class ManagedConsumer {
+  private readonly consumer: Consumer;
+  private readonly source: string;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastError: unknown;
+  private joined = false;
+  private settleReady: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private fetchWaiters: (() => void)[] = [];
+
+  constructor(
+    kafka: Kafka,
+    readonly groupId: string,
+    readonly topic: string,
+    private readonly settings: ConsumerSettings,
+    private readonly hooks: ConsumerHooks,
+    private readonly status: StatusTracker,
+    private readonly logger: BusLogger,
+    private readonly onStopped: (groupId: string) => Promise<void>,
+  ) {
+    this.source = `consumer:${groupId}`;
+    this.consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      rebalanceTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      maxWaitTimeInMs: settings.fetchMaxWaitMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000, restartOnFailure: async () => !this.stopping },
+    });
+    this.listen();
+  }
+
+  /** Connects, joins and runs; resolves once live. On failure the consumer is stopped again. */
+  async start(): Promise<void> {
+    if (this.stopping) throw new BusError('closed', `consumer group "${this.groupId}" was stopped before it started`);
+    const ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+    try {
+      await withTimeout(this.consumer.connect(), this.settings.connectTimeoutMs, `consumer group "${this.groupId}" to connect`);
+      await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      this.run();
+      await withTimeout(ready, this.settings.subscribeTimeoutMs, `consumer group "${this.groupId}" to join and take its partitions of topic "${this.topic}"`).catch(
+        (error: unknown) => {
+          if (error instanceof BusError && error.reason === 'timeout' && this.lastError !== undefined) {
+            throw new BusError('timeout', `${error.message}; last error: ${describeError(this.lastError)}`, { cause: this.lastError });
+          }
+          throw error;
+        },
+      );
+    } catch (error) {
+      await this.stop();
+      throw mapKafkaError(error, `subscribing to topic "${this.topic}" (consumer group "${this.groupId}")`);
+    } finally {
+      this.settleReady = undefined;
+    }
+  }
+
+  /** Resolves when kafkajs starts its next fetch, i.e. its runner is running (or on stop). */
+  nextFetch(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => this.fetchWaiters.push(resolve));
+  }
+
+  /** Commits offsets of this consumer's group (the next offset to read, per partition). */
+  commit(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+    return this.consumer.commitOffsets(offsets);
+  }
+
+  /** Leaves the group and disconnects; bounded by `closeTimeoutMs`. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    for (const wake of this.fetchWaiters.splice(0)) wake();
+    this.settleReady?.reject(new BusError('closed', `consumer group "${this.groupId}" was stopped before it became live`));
+    try {
+      await withTimeout(this.consumer.disconnect(), this.settings.closeTimeoutMs, `consumer group "${this.groupId}" to leave and disconnect`);
+    } catch (error) {
+      this.logger.warn({ groupId: this.groupId, err: error }, 'kafka consumer did not stop cleanly');
+    }
+    this.status.forget(this.source);
+    await this.onStopped(this.groupId);
+  }
+
+  private run(): void {
+    this.consumer
+      .run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage: (payload) => this.hooks.eachMessage(payload) })
+      .catch((error: unknown) => this.crashed(error, false));
+  }
+
+  private listen(): void {
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, (event) => {
+      this.status.markUp(this.source);
+      const partitions = event.payload.memberAssignment[this.topic] ?? [];
+      let joinedWork: Promise<void> | void;
+      try {
+        joinedWork = this.hooks.onJoin(partitions, this.consumer);
+      } catch (error) {
+        joinedWork = Promise.reject(error);
+      }
+      const first = !this.joined;
+      this.joined = true;
+      const settle = this.settleReady;
+      if (first && settle !== undefined) Promise.resolve(joinedWork).then(settle.resolve, settle.reject);
+      else Promise.resolve(joinedWork).catch((error: unknown) => this.logger.warn({ groupId: this.groupId, err: error }, 'kafka consumer join hook failed'));
+    });
+    this.consumer.on(events.FETCH, () => this.status.markUp(this.source));
+    this.consumer.on(events.FETCH_START, () => {
+      for (const wake of this.fetchWaiters.splice(0)) wake();
+    });
+    this.consumer.on(events.CRASH, (event) => this.crashed(event.payload.error, event.payload.restart));
+  }
+
+  private crashed(error: unknown, kafkaRestarts: boolean): void {
+    this.lastError = error;
+    if (this.stopping) return;
+    const mapped = mapKafkaError(error, `consuming topic "${this.topic}" (consumer group "${this.groupId}")`);
+    this.status.markDown(this.source, mapped.message);
+    this.logger.warn({ groupId: this.groupId, err: mapped, restart: true }, 'kafka consumer crashed');
+    if (!this.joined && !mapped.isRetryable) {
+      this.settleReady?.reject(mapped);
+      return;
+    }
+    if (kafkaRestarts) return;
+    // kafkajs does not restart after a non-retriable error; the bus does, as long as it is open.
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.consumer
+        .connect()
+        .then(() => this.run())
+        .catch((restartError: unknown) => this.crashed(restartError, false));
+    }, RESTART_DELAY_MS);
+  }
+}

@@ -1,0 +1,91 @@
+import { BusError, describeError, isBusError, type BusErrorReason } from '@app/core';
+
+/** The fields of kafkajs errors this mapping reads; kafkajs's classes are not exported as types. */
+interface KafkaJsErrorShape {
+  name?: unknown;
+  type?: unknown;
+  retriable?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+  message?: unknown;
+}
+
+const CONNECTION_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSGroupCoordinatorNotFound',
+]);
+const TIMEOUT_ERRORS = new Set(['KafkaJSRequestTimeoutError', 'KafkaJSTimeout', 'KafkaJSLockTimeout']);
+const AUTH_TYPES = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'DELEGATION_TOKEN_AUTH_DISABLED',
+]);
+const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+const CONFIG_TYPES = new Set(['INVALID_REPLICATION_FACTOR', 'INVALID_PARTITIONS', 'POLICY_VIOLATION', 'INVALID_CONFIG', 'INVALID_TOPIC_EXCEPTION']);
+
+function shape(error: unknown): KafkaJsErrorShape {
+  return error !== null && typeof error === 'object' ? (error as KafkaJsErrorShape) : {};
+}
+
+/** The error and every `cause`/`originalError` under it, outermost first. */
+function chain(error: unknown): KafkaJsErrorShape[] {
+  const result: KafkaJsErrorShape[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && result.length < 10) {
+    const fields = shape(current);
+    result.push(fields);
+    current = fields.cause ?? fields.originalError;
+  }
+  return result;
+}
+
+function classify(links: readonly KafkaJsErrorShape[]): { reason: BusErrorReason; retryable: boolean } {
+  for (const link of links) {
+    const name = String(link.name ?? '');
+    const type = String(link.type ?? '');
+    if (name === 'KafkaJSSASLAuthenticationError' || AUTH_TYPES.has(type)) return { reason: 'unauthorized', retryable: false };
+    if (TOO_LARGE_TYPES.has(type)) return { reason: 'payload_too_large', retryable: false };
+    if (CONFIG_TYPES.has(type)) return { reason: 'config', retryable: false };
+  }
+  for (const link of links) {
+    const name = String(link.name ?? '');
+    if (CONNECTION_ERRORS.has(name)) return { reason: 'not_connected', retryable: true };
+    if (TIMEOUT_ERRORS.has(name)) return { reason: 'timeout', retryable: true };
+  }
+  const outer = links[0] ?? {};
+  // Running out of retries means the cluster kept failing: worth trying again later.
+  if (outer.name === 'KafkaJSNumberOfRetriesExceeded') return { reason: 'not_connected', retryable: true };
+  const innermost = links[links.length - 1] ?? {};
+  return { reason: 'broker', retryable: innermost.retriable !== false };
+}
+
+/**
+ * The one place kafkajs errors become `BusError`s. `doing` says what was attempted, e.g.
+ * `publish to topic "game"`; the original error stays as `cause`. A `BusError` passes through.
+ */
+export function mapKafkaError(error: unknown, doing: string): BusError {
+  if (isBusError(error)) return error;
+  const links = chain(error);
+  const { reason, retryable } = classify(links);
+  const details = links
+    .map((link) => (typeof link.message === 'string' ? link.message : ''))
+    .filter((text, index, all) => text.length > 0 && all.indexOf(text) === index)
+    .join(': ');
+  const hint =
+    reason === 'unauthorized'
+      ? ' (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and the ACLs)'
+      : reason === 'not_connected'
+        ? ' (is the broker up and KAFKA_BROKERS right?)'
+        : '';
+  return new BusError(reason, `${doing} failed: ${details || describeError(error)}${hint}`, { cause: error, retryable });
+}

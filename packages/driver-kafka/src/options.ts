@@ -1,0 +1,81 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { BusLogger } from '@app/core';
+
+/** SASL mechanisms the driver accepts; all three need a username and a password. */
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+/** How much of kafkajs's own logging reaches the bus logger. */
+export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+
+/** Options of {@link createKafkaBus}. Every field is optional. */
+export interface KafkaBusOptions {
+  /** Bootstrap brokers as `host:port`. Default: `['127.0.0.1:9092']`. */
+  readonly brokers?: readonly string[];
+  /**
+   * Names this instance to Kafka (client id, broadcast group ids, CloudEvents source).
+   * Letters, digits, `.`, `_`, `-`. Default: `app-<hostname>-<pid>`.
+   */
+  readonly clientId?: string;
+  /** Put before every topic and consumer group id, e.g. `staging.`. Default: `''` (none). */
+  readonly topicPrefix?: string;
+  /** Partitions of a topic the driver creates. Default: 4. */
+  readonly partitions?: number;
+  /**
+   * Replicas of a topic the driver creates. More than the live brokers is a start-up error
+   * (reason `config`). Default: the smaller of 3 and the number of live brokers.
+   */
+  readonly replicationFactor?: number;
+  /** Create missing topics through the admin API; off for clusters that forbid it. Default: true. */
+  readonly createTopics?: boolean;
+  /** TLS: `true` for the system CAs, or Node TLS options (CA, client certificate). Default: false. */
+  readonly ssl?: boolean | ConnectionOptions;
+  /** SASL credentials; without them the connection is not authenticated. Default: none. */
+  readonly sasl?: { readonly mechanism: KafkaSaslMechanism; readonly username: string; readonly password: string };
+  /** CloudEvents `ce_source` of published records. Default: `/app/<clientId>`. */
+  readonly ceSource?: string;
+  /** CloudEvents `ce_type` of published records. Default: `app.bus.message`. */
+  readonly ceType?: string;
+  /** TCP (and TLS) connect timeout per broker, in ms. Default: 5000. */
+  readonly connectionTimeoutMs?: number;
+  /** Timeout of one request to a broker, in ms. Default: 30000. */
+  readonly requestTimeoutMs?: number;
+  /** Longest wait for the first connection when the bus is created, in ms. Default: 30000. */
+  readonly connectTimeoutMs?: number;
+  /** Longest wait for a publish to be acknowledged by all in-sync replicas, in ms. Default: 30000. */
+  readonly publishTimeoutMs?: number;
+  /** Longest wait for `subscribe` to become live (group join and offsets), in ms. Default: 30000. */
+  readonly subscribeTimeoutMs?: number;
+  /** Longest wait for a topic to be created and get leaders, in ms. Default: 30000. */
+  readonly topicTimeoutMs?: number;
+  /** Consumer group session timeout, in ms; a crashed member is noticed after it. Default: 10000. */
+  readonly sessionTimeoutMs?: number;
+  /** Consumer heartbeat interval, in ms; must be below `sessionTimeoutMs`. Default: 1000. */
+  readonly heartbeatIntervalMs?: number;
+  /** Longest time the broker holds a fetch with no new records, in ms. Default: 500. */
+  readonly fetchMaxWaitMs?: number;
+  /** How often the connection is checked while nothing else tells, in ms. Default: 2000. */
+  readonly healthCheckIntervalMs?: number;
+  /** Largest accepted message in bytes (JSON data plus headers). Default: 1048576 (1 MiB). */
+  readonly maxPayloadBytes?: number;
+  /** Messages waiting for one broadcast subscription's handler before overflow is dropped and reported. Default: 10000. */
+  readonly maxPendingPerSubscription?: number;
+  /** Bytes of publishes waiting to be sent before `publish` rejects (retryable). Default: 67108864 (64 MiB). */
+  readonly maxPendingPublishBytes?: number;
+  /** First pause before a failed group message is retried, in ms; doubles per attempt up to 5 s. Default: 100. */
+  readonly redeliveryDelayMs?: number;
+  /** How long `close()` lets running handlers and queued deliveries finish, in ms. Default: 5000. */
+  readonly closeTimeoutMs?: number;
+  /** kafkajs log entries at this level or above go to `logger`. Default: `'warn'`. */
+  readonly clientLogLevel?: KafkaClientLogLevel;
+  /** Where the driver and kafkajs log. Default: a logger that drops everything. */
+  readonly logger?: BusLogger;
+}
+
+/** Options with every default applied, as the bus uses them. */
+export interface ResolvedKafkaBusOptions
+  extends Required<Omit<KafkaBusOptions, 'sasl' | 'replicationFactor' | 'brokers'>> {
+  readonly brokers: readonly string[];
+  readonly sasl: KafkaBusOptions['sasl'] | undefined;
+  /** Undefined: the smaller of 3 and the live brokers, decided at start. */
+  readonly replicationFactor: number | undefined;
+}

@@ -1,0 +1,34 @@
+import { BusError, type ReplayStart } from '@app/core';
+import { parsePosition } from './position.js';
+import type { PartitionOffsets } from './topic-manager.js';
+
+/** Where a replay subscription's consumer starts, and how the replay began. */
+export interface ReplayPlan {
+  readonly replay: ReplayStart;
+  /** Next offset per partition: right after the position on its partition, the end elsewhere. */
+  readonly startOffsets: ReadonlyMap<number, bigint>;
+}
+
+/**
+ * Places a `from` position in the topic as it is now. A position whose successor Kafka no
+ * longer keeps (retention, deleteRecords) starts at the partition's low watermark: `truncated`.
+ * Throws `invalid_position` for positions this topic can never have handed out.
+ */
+export function planReplay(from: string, topic: string, offsets: readonly PartitionOffsets[]): ReplayPlan {
+  const position = parsePosition(from);
+  if (position.topic !== topic) {
+    throw new BusError('invalid_position', `position ${from} belongs to topic "${position.topic}", but this channel is on topic "${topic}"`);
+  }
+  const partition = offsets.find((entry) => entry.partition === position.partition);
+  if (partition === undefined) {
+    throw new BusError('invalid_position', `position ${from} names partition ${position.partition}, but topic "${topic}" has ${offsets.length}`);
+  }
+  if (position.offset >= partition.high) {
+    throw new BusError('invalid_position', `position ${from} is ahead of the newest record of ${topic}/${position.partition} (next offset ${partition.high})`);
+  }
+  const startOffsets = new Map(offsets.map((entry) => [entry.partition, entry.high]));
+  const after = position.offset + 1n;
+  const truncated = after < partition.low;
+  startOffsets.set(position.partition, truncated ? partition.low : after);
+  return { replay: truncated ? 'truncated' : 'exact', startOffsets };
+}

@@ -1,0 +1,95 @@
+import { BusError, channelNamespace, type BusLogger } from '@app/core';
+import type { Admin } from 'kafkajs';
+import { mapKafkaError } from './map-error.js';
+import { withTimeout } from './with-timeout.js';
+
+/** Room for the key, CloudEvents headers and batch framing on top of the payload limit. */
+const RECORD_OVERHEAD_BYTES = 64 * 1024;
+/** Kafka's default `max.message.bytes`; topics that need more get it set explicitly. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** High and low watermark of one partition. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** The offset the next record will get. */
+  readonly high: bigint;
+  /** The oldest offset still kept. */
+  readonly low: bigint;
+}
+
+export interface TopicSettings {
+  readonly prefix: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly createTopics: boolean;
+  readonly timeoutMs: number;
+  readonly maxPayloadBytes: number;
+}
+
+/** Maps channels to topics and makes sure those topics exist (once per topic and bus). */
+export class TopicManager {
+  private readonly ensured = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly settings: TopicSettings,
+    private readonly logger: BusLogger,
+  ) {}
+
+  /** `game:42` → `<prefix>game`. */
+  topicOf(channel: string): string {
+    return `${this.settings.prefix}${channelNamespace(channel)}`;
+  }
+
+  /** Resolves once `topic` exists with leaders; a failure is not cached, so the next call tries again. */
+  ensure(topic: string): Promise<void> {
+    let pending = this.ensured.get(topic);
+    if (pending === undefined) {
+      pending = withTimeout(this.create(topic), this.settings.timeoutMs, `topic "${topic}" to exist (created with ${this.settings.partitions} partitions)`);
+      this.ensured.set(topic, pending);
+      pending.catch(() => this.ensured.delete(topic));
+    }
+    return pending;
+  }
+
+  /** Watermarks of every partition of `topic`, ordered by partition. */
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    let answer: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+    try {
+      answer = await withTimeout(this.admin.fetchTopicOffsets(topic), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
+    } catch (error) {
+      throw mapKafkaError(error, `fetching the offsets of topic "${topic}"`);
+    }
+    return answer
+      .map((entry) => ({ partition: entry.partition, high: BigInt(entry.high), low: BigInt(entry.low) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  private async create(topic: string): Promise<void> {
+    try {
+      const existing = await this.admin.listTopics();
+      if (existing.includes(topic)) return;
+      if (!this.settings.createTopics) {
+        throw new BusError(
+          'config',
+          `topic "${topic}" does not exist and topic creation is off (KAFKA_CREATE_TOPICS=false): create it with the partitions you want, key = channel`,
+        );
+      }
+      const recordBytes = this.settings.maxPayloadBytes + RECORD_OVERHEAD_BYTES;
+      const configEntries = recordBytes > KAFKA_DEFAULT_MAX_MESSAGE_BYTES ? [{ name: 'max.message.bytes', value: String(recordBytes) }] : [];
+      const created = await this.admin.createTopics({
+        topics: [{ topic, numPartitions: this.settings.partitions, replicationFactor: this.settings.replicationFactor, configEntries }],
+        waitForLeaders: true,
+        timeout: this.settings.timeoutMs,
+      });
+      if (created) {
+        this.logger.info(
+          { topic, partitions: this.settings.partitions, replicationFactor: this.settings.replicationFactor },
+          'created kafka topic',
+        );
+      }
+    } catch (error) {
+      throw mapKafkaError(error, `creating topic "${topic}"`);
+    }
+  }
+}

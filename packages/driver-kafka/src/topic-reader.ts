@@ -1,0 +1,96 @@
+import type { BusError } from '@app/core';
+import type { Consumer, EachMessagePayload, KafkaMessage } from 'kafkajs';
+import type { LocalSubscription } from './local-subscription.js';
+import type { ConsumerHooks, ManagedConsumer } from './managed-consumer.js';
+import type { DecodedRecord } from './record-codec.js';
+
+/** Builds the consumer of a reader from its hooks (the bus knows the Kafka settings). */
+export type ConsumerFactory = (groupId: string, topic: string, hooks: ConsumerHooks) => ManagedConsumer;
+
+/**
+ * Reads one topic in a consumer group of its own and hands each record to the local
+ * subscribers of the record's channel: the broadcast reader of a topic (shared by every
+ * broadcast subscription on it in this process) and the reader of one replay subscription.
+ *
+ * The group never commits; instead the reader keeps the next offset of every partition itself
+ * and seeks there on every join. That is what makes `subscribe` live when it resolves (the
+ * first seek goes to offsets fetched before the consumer started) and what lets a consumer
+ * that kafkajs restarted after a broker outage go on exactly where it stopped.
+ */
+export class TopicReader {
+  private readonly subscribers = new Map<string, Set<LocalSubscription>>();
+  private next = new Map<number, bigint>();
+  private readonly consumer: ManagedConsumer;
+  private started: Promise<void> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly groupId: string,
+    private readonly startOffsets: () => Promise<ReadonlyMap<number, bigint>>,
+    private readonly decode: (topic: string, partition: number, record: KafkaMessage) => DecodedRecord,
+    createConsumer: ConsumerFactory,
+  ) {
+    this.consumer = createConsumer(groupId, topic, {
+      onJoin: (partitions, consumer) => this.seek(partitions, consumer),
+      eachMessage: async (payload) => this.dispatch(payload),
+    });
+  }
+
+  get size(): number {
+    let total = 0;
+    for (const set of this.subscribers.values()) total += set.size;
+    return total;
+  }
+
+  /** Resolves once the reader is live; every caller gets the same promise. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      this.next = new Map(await this.startOffsets());
+      await this.consumer.start();
+    })();
+    return this.started;
+  }
+
+  add(subscription: LocalSubscription): void {
+    let set = this.subscribers.get(subscription.channel);
+    if (set === undefined) {
+      set = new Set();
+      this.subscribers.set(subscription.channel, set);
+    }
+    set.add(subscription);
+  }
+
+  remove(subscription: LocalSubscription): void {
+    const set = this.subscribers.get(subscription.channel);
+    set?.delete(subscription);
+    if (set?.size === 0) this.subscribers.delete(subscription.channel);
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  private seek(partitions: readonly number[], consumer: Consumer): void {
+    for (const partition of partitions) {
+      const offset = this.next.get(partition);
+      // A partition unknown at start (added to the topic later) begins at its start.
+      if (offset !== undefined) consumer.seek({ topic: this.topic, partition, offset: offset.toString() });
+    }
+  }
+
+  private dispatch(payload: EachMessagePayload): void {
+    this.next.set(payload.partition, BigInt(payload.message.offset) + 1n);
+    const decoded = this.decode(this.topic, payload.partition, payload.message);
+    if (decoded.ok) {
+      for (const subscription of this.subscribers.get(decoded.message.channel) ?? []) subscription.offer(decoded.message);
+      return;
+    }
+    this.report(decoded.error, decoded.channel);
+  }
+
+  /** A bad record goes to its channel's subscribers, or to all of them if it has no channel. */
+  private report(error: BusError, channel: string | undefined): void {
+    const targets = channel === undefined ? [...this.subscribers.values()].flatMap((set) => [...set]) : [...(this.subscribers.get(channel) ?? [])];
+    for (const subscription of targets) subscription.reportError(error);
+  }
+}

@@ -1,0 +1,23 @@
+import { BusError } from '@app/core';
+
+/**
+ * Races `work` against a timer. On timeout it rejects with a `timeout` BusError that names
+ * what was awaited; `work` itself is not cancelled (kafkajs calls cannot be), so callers make
+ * sure a late result is harmless.
+ */
+export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, awaited: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BusError('timeout', `timed out after ${timeoutMs} ms waiting for ${awaited}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves after `ms`; used for backoff between retries. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,108 @@
+import { isBusError, silentLogger, type MessageBus } from '@app/core';
+import { Inbox } from '@app/core/testing';
+import { createKafkaBus, driver } from '@app/driver-kafka';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { testBrokers, uniqueName } from './bus-factory.js';
+import './harness/provided.js';
+import { cleanUpPrefix, withAdmin } from './raw-kafka.js';
+
+const topicPrefix = `${uniqueName('cfg')}.`;
+afterAll(() => cleanUpPrefix(topicPrefix));
+
+async function failure(action: () => Promise<unknown>): Promise<Error & { reason?: string; isRetryable?: boolean }> {
+  const outcome = await action().then(
+    (value) => value,
+    (error: unknown) => error,
+  );
+  if (!isBusError(outcome)) {
+    if (outcome !== null && typeof outcome === 'object' && 'close' in outcome) await (outcome as MessageBus).close();
+    throw new Error(`expected a BusError, got ${String(outcome)}`);
+  }
+  return outcome;
+}
+
+async function roundTrip(bus: MessageBus): Promise<void> {
+  const inbox = new Inbox();
+  await bus.subscribe('sasl:check', inbox.handler);
+  await bus.publish('sasl:check', 'hello');
+  await inbox.waitFor(1, 20_000);
+  expect(inbox.data).toEqual(['hello']);
+}
+
+describe('configuration from the environment', () => {
+  it('works with just KAFKA_BROKERS', async () => {
+    const bus = await driver.create({ KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix }, { logger: silentLogger });
+    try {
+      expect(bus.driver).toBe('kafka');
+      expect(bus.status()).toBe('ready');
+      await roundTrip(bus);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('rejects bad values with a config error naming the variable', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ KAFKA_PARTITIONS: 'four' }, 'KAFKA_PARTITIONS'],
+      [{ KAFKA_PARTITIONS: '0' }, 'KAFKA_PARTITIONS'],
+      [{ KAFKA_REPLICATION_FACTOR: '-1' }, 'KAFKA_REPLICATION_FACTOR'],
+      [{ KAFKA_SSL: 'maybe' }, 'KAFKA_SSL'],
+      [{ KAFKA_SASL_MECHANISM: 'kerberos' }, 'KAFKA_SASL_MECHANISM'],
+      [{ KAFKA_SASL_MECHANISM: 'plain' }, 'KAFKA_SASL_USERNAME'],
+      [{ KAFKA_SASL_USERNAME: 'app' }, 'KAFKA_SASL_MECHANISM'],
+      [{ KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, 'KAFKA_SSL_CA_FILE'],
+      [{ KAFKA_CLIENT_ID: 'has space' }, 'clientId'],
+    ];
+    for (const [env, key] of cases) {
+      const error = await failure(async () => driver.create({ KAFKA_BROKERS: testBrokers().join(','), ...env }, { logger: silentLogger }));
+      expect(error.reason, JSON.stringify(env)).toBe('config');
+      expect(error.message, JSON.stringify(env)).toContain(key);
+    }
+  });
+});
+
+describe('cluster checks at start-up', () => {
+  it('refuses a replication factor above the live brokers with a config error that says how many are up', async () => {
+    const live = await withAdmin(async (admin) => (await admin.describeCluster()).brokers.length);
+    const error = await failure(() => createKafkaBus({ brokers: testBrokers(), topicPrefix, replicationFactor: live + 1 }));
+    expect(error.reason).toBe('config');
+    expect(error.isRetryable).toBe(false);
+    expect(error.message).toContain(`only ${live} broker`);
+  });
+
+  it('fails fast with a retryable not_connected error when no broker answers', async () => {
+    const error = await failure(() => createKafkaBus({ brokers: ['127.0.0.1:1'], connectTimeoutMs: 5000, connectionTimeoutMs: 500 }));
+    expect(['not_connected', 'timeout']).toContain(error.reason);
+    expect(error.isRetryable).toBe(true);
+    expect(error.message).toContain('127.0.0.1:1');
+  });
+});
+
+describe('SASL', () => {
+  const sasl = inject('kafkaSasl');
+  const mechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+  for (const mechanism of mechanisms) {
+    it(`connects with ${mechanism}`, async () => {
+      if (sasl === null) throw new Error(`no SASL listener to test against: ${inject('kafkaSaslMissing')}`);
+      const bus = await createKafkaBus({ brokers: sasl.brokers.split(','), topicPrefix, sasl: { mechanism, username: sasl.username, password: sasl.password } });
+      try {
+        await roundTrip(bus);
+      } finally {
+        await bus.close();
+      }
+    });
+  }
+
+  it('refuses a wrong password with a non-retryable unauthorized error, without hanging', async () => {
+    if (sasl === null) throw new Error(`no SASL listener to test against: ${inject('kafkaSaslMissing')}`);
+    for (const mechanism of mechanisms) {
+      const error = await failure(() =>
+        createKafkaBus({ brokers: sasl.brokers.split(','), topicPrefix, sasl: { mechanism, username: sasl.username, password: 'wrong-password' } }),
+      );
+      expect(error.reason, mechanism).toBe('unauthorized');
+      expect(error.isRetryable, mechanism).toBe(false);
+      expect(error.message, mechanism).toContain('KAFKA_SASL');
+    }
+  });
+});
