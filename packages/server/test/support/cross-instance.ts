@@ -1,0 +1,86 @@
+import { expect } from 'vitest';
+import { spawnServer, type ServerProcess } from './server-process.js';
+import { TestClient, type Frame } from './test-client.js';
+
+/** Rejects with a message naming `what` when `promise` takes longer than `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Two server processes on one backend, each with WebSocket subscribers. */
+export interface TwoInstances {
+  readonly servers: readonly [ServerProcess, ServerProcess];
+  readonly urls: readonly [string, string];
+  stop(): Promise<void>;
+}
+
+export async function startTwoInstances(env: Record<string, string>): Promise<TwoInstances> {
+  const servers = [spawnServer({ ...env, PORT: '0', INSTANCE_ID: 'a' }), spawnServer({ ...env, PORT: '0', INSTANCE_ID: 'b' })] as const;
+  const urls = (await Promise.all(servers.map((server) => server.listening(90_000)))) as [string, string];
+  return {
+    servers,
+    urls,
+    stop: async () => {
+      const codes = await Promise.all(servers.map((server) => server.stop()));
+      expect(codes, 'both servers exit 0 on SIGTERM').toEqual([0, 0]);
+    },
+  };
+}
+
+export const wsUrl = (url: string): string => `${url.replace(/^http/, 'ws')}/ws`;
+
+/** Connects a client and subscribes it to every channel, asserting each subscribe is acked. */
+export async function subscriber(url: string, channels: readonly string[]): Promise<TestClient> {
+  const client = await TestClient.connect(wsUrl(url));
+  for (const channel of channels) expect((await client.subscribe(channel)).type).toBe('ack');
+  return client;
+}
+
+/**
+ * Publishes `count` messages round-robin over `channels` without waiting between them (the
+ * server sees a pipelined stream), then waits for every ack. `data` is `{ seq, from }`, where
+ * `seq` counts per channel.
+ */
+export async function publishMany(client: TestClient, channels: readonly string[], count: number, from: string): Promise<void> {
+  const perChannel = new Map(channels.map((channel) => [channel, 0]));
+  const ids: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const channel = channels[index % channels.length] as string;
+    const seq = perChannel.get(channel) ?? 0;
+    perChannel.set(channel, seq + 1);
+    const id = `${from}-${index}`;
+    ids.push(id);
+    client.send({ type: 'publish', channel, data: { seq, from }, id });
+  }
+  const replies = await within(
+    Promise.all(ids.map((id) => client.next((frame) => frame.id === id && (frame.type === 'ack' || frame.type === 'error')))),
+    120_000,
+    `${count} publish acks`,
+  );
+  const errors = replies.filter((frame) => frame.type === 'error');
+  expect(errors, 'every publish acked').toEqual([]);
+}
+
+/** Asserts the client got, on each channel, exactly `perChannel` messages from `from`, in order. */
+export async function expectInOrder(client: TestClient, channels: readonly string[], perChannel: number, from: string, label: string): Promise<void> {
+  for (const channel of channels) {
+    const ofSender = (): Frame[] => client.messages(channel).filter((frame) => (frame.data as { from?: string }).from === from);
+    await within(
+      client.next(() => ofSender().length >= perChannel),
+      120_000,
+      `${perChannel} messages from ${from} on ${channel} at ${label} (got ${ofSender().length})`,
+    );
+    const sequence = ofSender().map((frame) => (frame.data as { seq: number }).seq);
+    expect(sequence, `${label}: ${channel} complete, in order, no duplicates`).toEqual(Array.from({ length: perChannel }, (_, index) => index));
+    const ids = ofSender().map((frame) => frame.id);
+    expect(new Set(ids).size, `${label}: message ids unique`).toBe(ids.length);
+  }
+}
