@@ -10,6 +10,14 @@ export const KAFKA_VERSION = process.env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_
 export const SCALA_VERSION = '2.13';
 export const SLF4J_VERSION = '2.0.17';
 
+/**
+ * The console tools (org.apache.kafka:kafka-tools) run from their own jar set: Maven Central has no
+ * kafka-tools 4.4.0, and 4.3 tools on the 4.4 broker jars fail (ClassNotFoundException). 4.3.1 is
+ * the newest kafka-tools there; a 4.3 client talks to a 4.4 broker fine.
+ */
+export const DEFAULT_KAFKA_TOOLS_VERSION = '4.3.1';
+export const KAFKA_TOOLS_VERSION = process.env.KAFKA_TOOLS_VERSION?.trim() || DEFAULT_KAFKA_TOOLS_VERSION;
+
 export const HOST = '127.0.0.1';
 export const CLIENT_PORT_BASE = 9092; // node i -> 9092 + i - 1
 export const SASL_PORT_BASE = 9192; // node i -> 9192 + i - 1
@@ -32,6 +40,9 @@ export const paths = {
   libMarker: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'lib', version, '.complete'),
   mavenDir: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'maven', version),
   mavenLog: (version = KAFKA_VERSION) => join(KAFKA_DIR, 'logs', `maven-${version}.log`),
+  tools: (version = KAFKA_TOOLS_VERSION) => join(KAFKA_DIR, 'tools', version),
+  toolsMavenDir: (version = KAFKA_TOOLS_VERSION) => join(KAFKA_DIR, 'maven', `tools-${version}`),
+  toolsMavenLog: (version = KAFKA_TOOLS_VERSION) => join(KAFKA_DIR, 'logs', `maven-tools-${version}.log`),
   dataRoot: join(KAFKA_DIR, 'data'),
   data: (i) => join(KAFKA_DIR, 'data', `node-${i}`),
   config: (i) => join(KAFKA_DIR, 'config', `node-${i}.properties`),

@@ -4,17 +4,20 @@
 //   node scripts/kafka/kafka.mjs up [--nodes N] [--timeout SECONDS]
 //   node scripts/kafka/kafka.mjs down [--wipe] [--timeout SECONDS]
 //   node scripts/kafka/kafka.mjs status
+//   node scripts/kafka/kafka.mjs console-producer|console-consumer|topics [tool args...]
 //
-// Env: KAFKA_VERSION (default in config.mjs), KAFKA_HEAP_OPTS, KAFKA_AUTO_CREATE_TOPICS, JAVA_HOME, MVN.
+// Env: KAFKA_VERSION, KAFKA_TOOLS_VERSION (defaults in config.mjs), KAFKA_HEAP_OPTS,
+//      KAFKA_AUTO_CREATE_TOPICS, JAVA_HOME, MVN.
 // See docs/kafka-local.md.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureArtifacts, rel } from './artifacts.mjs';
+import { brokerArtifacts, ensureArtifacts, rel } from './artifacts.mjs';
 import * as cfg from './config.mjs';
 import { fetchMetadata } from './kafka-protocol.mjs';
 import { KafkaScriptError, fail, log } from './output.mjs';
 import * as proc from './processes.mjs';
 import { checkPortsFree, foreignCluster, waitForCluster } from './readiness.mjs';
+import { TOOLS, runTool } from './tools.mjs';
 
 const { HOST, KAFKA_VERSION, paths } = cfg;
 const range = (n) => Array.from({ length: n }, (_, k) => k + 1);
@@ -101,7 +104,7 @@ async function up(opts) {
   const toStart = range(nodes).filter((i) => !live.has(i));
   await checkPortsFree(toStart);
 
-  const lib = await ensureArtifacts(KAFKA_VERSION);
+  const lib = await ensureArtifacts(brokerArtifacts(KAFKA_VERSION));
 
   // Decide whether the on-disk data can be reused.
   const formatted = range(nodes).every((i) => existsSync(join(paths.data(i), 'meta.properties')));
@@ -178,12 +181,21 @@ async function status() {
 }
 
 async function main() {
+  const [command, ...toolArgs] = process.argv.slice(2);
+  // The tools' arguments are theirs, not ours: no parsing here.
+  if (Object.hasOwn(TOOLS, command ?? '')) {
+    process.exitCode = await runTool(command, toolArgs);
+    return;
+  }
   const opts = parseArgs(process.argv.slice(2));
   if (opts.command === 'up') await up(opts);
   else if (opts.command === 'down') await down(opts);
   else if (opts.command === 'status') await status();
   else {
-    process.stdout.write('usage: kafka.mjs up [--nodes N] [--timeout S] | down [--wipe] | status\n');
+    process.stdout.write(
+      'usage: kafka.mjs up [--nodes N] [--timeout S] | down [--wipe] | status\n' +
+        `       kafka.mjs ${Object.keys(TOOLS).join('|')} [tool args...]  (e.g. console-consumer --help)\n`,
+    );
     process.exitCode = opts.command === 'help' || opts.command === '--help' ? 0 : 2;
   }
 }
