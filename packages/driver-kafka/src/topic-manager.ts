@@ -1,7 +1,7 @@
 import { BusError, channelNamespace, type BusLogger } from '@app/core';
 import type { Admin } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
-import { withTimeout } from './with-timeout.js';
+import { delay, withTimeout } from './with-timeout.js';
 
 /** Room for the key, CloudEvents headers and batch framing on top of the payload limit. */
 const RECORD_OVERHEAD_BYTES = 64 * 1024;
@@ -52,11 +52,14 @@ export class TopicManager {
     return pending;
   }
 
-  /** Watermarks of every partition of `topic`, ordered by partition. */
+  /**
+   * Watermarks of every partition of `topic`, ordered by partition. Retries while a partition
+   * has no leader yet (a topic another instance just created, a broker that just restarted).
+   */
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     let answer: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
     try {
-      answer = await withTimeout(this.admin.fetchTopicOffsets(topic), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
+      answer = await withTimeout(this.retryRetriable(() => this.admin.fetchTopicOffsets(topic)), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
     } catch (error) {
       throw mapKafkaError(error, `fetching the offsets of topic "${topic}"`);
     }
@@ -65,10 +68,38 @@ export class TopicManager {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** Runs `work` again, with a growing pause, while it fails with an error kafkajs calls retriable. */
+  private async retryRetriable<T>(work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.settings.timeoutMs;
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+      try {
+        return await work();
+      } catch (error) {
+        const retriable = (error as { retriable?: unknown }).retriable === true;
+        if (!retriable || Date.now() + pause > deadline) throw error;
+        await delay(pause);
+      }
+    }
+  }
+
+  /** Waits until every partition of `topic` has a leader: creation by another client may still be under way. */
+  private async waitForLeaders(topic: string): Promise<void> {
+    await this.retryRetriable(async () => {
+      const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = metadata.topics[0]?.partitions ?? [];
+      if (partitions.length === 0 || partitions.some((partition) => partition.leader < 0)) {
+        throw Object.assign(new Error(`topic "${topic}" has partitions without a leader`), { retriable: true });
+      }
+    });
+  }
+
   private async create(topic: string): Promise<void> {
     try {
       const existing = await this.admin.listTopics();
-      if (existing.includes(topic)) return;
+      if (existing.includes(topic)) {
+        await this.waitForLeaders(topic);
+        return;
+      }
       if (!this.settings.createTopics) {
         throw new BusError(
           'config',
@@ -82,7 +113,9 @@ export class TopicManager {
         waitForLeaders: true,
         timeout: this.settings.timeoutMs,
       });
-      if (created) {
+      // false: another client created it meanwhile, and its leaders may not be elected yet.
+      if (!created) await this.waitForLeaders(topic);
+      else {
         this.logger.info(
           { topic, partitions: this.settings.partitions, replicationFactor: this.settings.replicationFactor },
           'created kafka topic',

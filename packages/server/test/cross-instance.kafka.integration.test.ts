@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { cleanUpPrefix } from '../../driver-kafka/test/raw-kafka.js';
 import { expectInOrder, publishMany, startTwoInstances, subscriber, type TwoInstances } from './support/cross-instance.js';
 import { killServerProcesses } from './support/server-process.js';
 
@@ -16,6 +17,8 @@ describe('across server instances on Kafka', () => {
   afterAll(async () => {
     await instances?.stop();
     killServerProcesses();
+    // The broker is shared with other test files: leave no topics or groups of this run behind.
+    await cleanUpPrefix(`x${run}-`);
   }, 60_000);
 
   it('1,000 messages published on one instance reach every subscriber on both, none lost, in order per channel', async () => {

@@ -40,7 +40,10 @@ export const wsUrl = (url: string): string => `${url.replace(/^http/, 'ws')}/ws`
 /** Connects a client and subscribes it to every channel, asserting each subscribe is acked. */
 export async function subscriber(url: string, channels: readonly string[]): Promise<TestClient> {
   const client = await TestClient.connect(wsUrl(url));
-  for (const channel of channels) expect((await client.subscribe(channel)).type).toBe('ack');
+  for (const channel of channels) {
+    const reply = await client.subscribe(channel);
+    expect(reply.type, JSON.stringify(reply)).toBe('ack');
+  }
   return client;
 }
 
