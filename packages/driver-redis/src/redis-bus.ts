@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BusError,
+  deadLetterHeaders,
+  preparePublish,
+  resolveSubscribeOptions,
+  type BusFeature,
+  type BusLimits,
+  type BusStatus,
+  type Message,
+  type MessageBus,
+  type MessageHandler,
+  type PreparedPublish,
+  type PublishOptions,
+  type PublishReceipt,
+  type ResolvedSubscribeOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from '@app/core';
+import type { Redis } from 'ioredis';
+import { BroadcastSubscription } from './broadcast-subscription.js';
+import { Connections } from './connections.js';
+import { encodeFields } from './entry-codec.js';
+import { GroupMember, type GroupHost } from './group-member.js';
+import { streamKey } from './keys.js';
+import { isBusyGroupError, mapRedisError } from './map-error.js';
+import type { ResolvedRedisBusOptions } from './options.js';
+import { newestId, replayStart, type StartPoint } from './replay-start.js';
+import { parsePosition } from './stream-id.js';
+import { StreamReader } from './stream-reader.js';
+import type { Subscriber } from './subscriber.js';
+import { withTimeout } from './with-timeout.js';
+
+const FEATURES: readonly BusFeature[] = ['crossInstance', 'orderedPerChannel', 'replay', 'groups'];
+
+/** Dead letters may exceed the payload limit by the dead-letter headers, so a full-size message can still be parked. */
+const DEAD_LETTER_ALLOWANCE_BYTES = 4096;
+
+/** A bus on Redis Streams: one stream per channel, one command and one reader connection per instance. */
+export class RedisBus implements MessageBus, GroupHost {
+  readonly driver = 'redis';
+  readonly features: ReadonlySet<BusFeature>;
+  readonly limits: BusLimits;
+  private readonly connections: Connections;
+  readonly reader: StreamReader;
+  private readonly instanceId = randomBytes(4).toString('hex');
+  private consumers = 0;
+  private readonly subscriptions = new Set<Subscriber>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly options: ResolvedRedisBusOptions) {
+    this.limits = { maxPayloadBytes: options.maxPayloadBytes };
+    // Durability is Redis's to give; the operator says whether it is configured (see RedisBusOptions.persistent).
+    this.features = new Set(options.persistent ? [...FEATURES, 'persistent'] : FEATURES);
+    this.connections = new Connections(options, options.logger);
+    this.reader = new StreamReader(this.connections, options, options.logger);
+    this.reader.start();
+    if (options.persistent) this.command.once('ready', () => void this.checkPersistence());
+  }
+
+  get command(): Redis {
+    return this.connections.command;
+  }
+
+  status(): BusStatus {
+    return this.closing === undefined ? this.connections.status() : 'closed';
+  }
+
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    try {
+      this.assertOpen();
+      const prepared = preparePublish(channel, data, options, this.limits);
+      const work = this.append(prepared);
+      // close() waits for these; nothing is dropped by closing.
+      this.pending.add(work);
+      void work.catch(() => undefined).finally(() => this.pending.delete(work));
+      return work;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen();
+    const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
+    const from = resolved.from === undefined ? undefined : parsePosition(resolved.from);
+    const doing = `subscribe to "${channel}"`;
+    const key = streamKey(this.options.keyPrefix, channel);
+    try {
+      await this.connections.usable(doing);
+      if (resolved.mode === 'group') {
+        const group = resolved.group as string;
+        const start: StartPoint = from === undefined ? { afterId: '$', replay: 'none' } : await replayStart(this.command, key, from);
+        const created = await this.ensureGroup(key, group, start.afterId);
+        const watchFrom = await newestId(this.command, key);
+        this.assertOpen();
+        // An existing group keeps its own position: `from` only places a group this call creates.
+        const member = new GroupMember(channel, key, created ? start.replay : 'none', ...this.subscriberArgs(handler, resolved));
+        this.consumers += 1;
+        this.subscriptions.add(member);
+        member.start(this, group, `${this.options.clientName}-${this.instanceId}-${this.consumers}`, watchFrom);
+        return member;
+      }
+      const start: StartPoint = from === undefined ? { afterId: await newestId(this.command, key), replay: 'none' } : await replayStart(this.command, key, from);
+      this.assertOpen();
+      const subscription = new BroadcastSubscription(channel, key, start.replay, ...this.subscriberArgs(handler, resolved));
+      subscription.attach(this.reader, start.afterId);
+      this.subscriptions.add(subscription);
+      this.reader.addBroadcast(subscription);
+      return subscription;
+    } catch (error) {
+      throw mapRedisError(error, doing, { closed: this.closing !== undefined });
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  async ensureGroup(key: string, group: string, startId: string): Promise<boolean> {
+    try {
+      await this.command.call('XGROUP', ['CREATE', key, group, startId, 'MKSTREAM']);
+      return true;
+    } catch (error) {
+      if (isBusyGroupError(error)) return false;
+      throw error;
+    }
+  }
+
+  async deadLetter(channel: string, message: Message, error: unknown): Promise<void> {
+    const limits = { maxPayloadBytes: this.limits.maxPayloadBytes + DEAD_LETTER_ALLOWANCE_BYTES };
+    const prepared = preparePublish(channel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) }, limits);
+    await this.append(prepared);
+  }
+
+  private async append(prepared: PreparedPublish): Promise<PublishReceipt> {
+    const doing = `publish to "${prepared.channel}"`;
+    try {
+      // Checked synchronously when ready, so publishes leave in the order they were called.
+      if (this.command.status !== 'ready') await this.connections.usable(doing);
+      const trim = this.options.streamMaxLen > 0 ? ['MAXLEN', '~', this.options.streamMaxLen] : [];
+      const key = streamKey(this.options.keyPrefix, prepared.channel);
+      const position = await this.command.call('XADD', [key, ...trim, '*', ...encodeFields(prepared)]);
+      if (typeof position !== 'string') throw new BusError('internal', `XADD returned ${String(position)} instead of an entry id`);
+      return { id: prepared.id, position };
+    } catch (error) {
+      throw mapRedisError(error, doing, { closed: this.closing !== undefined && this.connections.status() === 'closed' });
+    }
+  }
+
+  /** Warns when the bus declares `persistent` but Redis does not write an append-only file. */
+  private async checkPersistence(): Promise<void> {
+    try {
+      const reply = await this.command.call('CONFIG', ['GET', 'appendonly']);
+      if (Array.isArray(reply) && reply[1] === 'no') {
+        this.options.logger.warn({}, 'persistent is on, but Redis runs with appendonly no: a Redis restart loses messages');
+      }
+    } catch (error) {
+      // Managed Redis often forbids CONFIG; the operator's word stands.
+      this.options.logger.debug({ err: error }, 'could not read the appendonly setting');
+    }
+  }
+
+  /** The constructor arguments every subscriber shares, after channel, key and replay. */
+  private subscriberArgs<T>(handler: MessageHandler<T>, resolved: ResolvedSubscribeOptions) {
+    const onEnded = (ended: Subscriber): void => {
+      this.subscriptions.delete(ended);
+    };
+    return [handler as MessageHandler, resolved, this.options.maxPendingPerSubscription, this.options.logger, onEnded] as const;
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new BusError('closed', 'the redis bus is closed');
+  }
+
+  private async shutdown(): Promise<void> {
+    const { closeTimeoutMs, logger } = this.options;
+    try {
+      await withTimeout(Promise.allSettled([...this.pending]), closeTimeoutMs, 'started publishes to finish before close');
+    } catch (error) {
+      logger.warn({ err: error }, 'closing with publishes still in flight');
+    }
+    await this.reader.stop();
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.drainAndEnd(closeTimeoutMs)));
+    await this.connections.close(closeTimeoutMs);
+  }
+}

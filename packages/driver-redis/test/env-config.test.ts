@@ -1,0 +1,67 @@
+import { isBusError, silentLogger } from '@app/core';
+import { expectBusError, Inbox } from '@app/core/testing';
+import { describe, expect, inject, it } from 'vitest';
+import { createRedisBus, driver } from '../src/index.js';
+import { deleteKeys, uniquePrefix, waitUntil } from './support/test-bus.js';
+
+function configError(env: Record<string, string>): Error {
+  try {
+    driver.create(env, { logger: silentLogger });
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`expected a config error for ${JSON.stringify(env)}`);
+}
+
+describe('redis driver configuration', () => {
+  it('lists its settings with defaults', () => {
+    const names = driver.settings.map((setting) => setting.env);
+    expect(names).toEqual(expect.arrayContaining(['REDIS_URL', 'REDIS_KEY_PREFIX', 'REDIS_STREAM_MAXLEN', 'REDIS_BLOCK_MS', 'REDIS_CLAIM_IDLE_MS']));
+    expect(driver.settings.find((setting) => setting.env === 'REDIS_URL')?.default).toBe('redis://127.0.0.1:6379');
+  });
+
+  it.each([
+    ['REDIS_BLOCK_MS', 'soon'],
+    ['REDIS_BLOCK_MS', '-5'],
+    ['REDIS_STREAM_MAXLEN', '1.5'],
+    ['REDIS_CLAIM_IDLE_MS', '0'],
+    ['REDIS_KEY_PREFIX', 'has{brace}'],
+    ['REDIS_CLIENT_NAME', 'with space'],
+    ['REDIS_PERSISTENT', 'maybe'],
+  ])('%s=%s is a config error naming the variable', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(isBusError(error) && error.reason).toBe('config');
+    expect(error.message).toContain(name);
+  });
+
+  it('a bad REDIS_URL is a config error that names the variable and hides the password', () => {
+    const error = configError({ REDIS_URL: 'http://user:s3cret@host:6379' });
+    expect(isBusError(error) && error.reason).toBe('config');
+    expect(error.message).toContain('REDIS_URL');
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it('bad factory options are rejected with invalid_options before connecting', async () => {
+    await expectBusError(async () => createRedisBus({ blockMs: 0 }), 'invalid_options');
+    await expectBusError(async () => createRedisBus({ url: 'tcp://x' }), 'invalid_options');
+    await expectBusError(async () => createRedisBus({ keyPrefix: 'a{b}' }), 'invalid_options');
+  });
+
+  it('creates a working bus from just REDIS_URL (plus a prefix for test isolation)', async () => {
+    const url = inject('redisUrl');
+    const prefix = uniquePrefix('env');
+    const bus = await driver.create({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix }, { logger: silentLogger });
+    try {
+      expect(bus.driver).toBe('redis');
+      await waitUntil(() => bus.status() === 'ready', 10_000, 'the bus made from the environment to be ready');
+      const inbox = new Inbox();
+      await bus.subscribe('env:check', inbox.handler);
+      await bus.publish('env:check', { ok: true });
+      await inbox.waitFor(1, 10_000);
+      expect(inbox.data).toEqual([{ ok: true }]);
+    } finally {
+      await bus.close();
+      await deleteKeys(url, prefix);
+    }
+  });
+});
