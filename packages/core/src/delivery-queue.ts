@@ -32,6 +32,16 @@ export class DeliveryQueue<T> {
     while (this.running !== undefined) await this.running;
   }
 
+  /** Resolves when nothing is waiting or running, or after `timeoutMs`, whichever comes first. */
+  async drainedWithin(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.drained(), timeout]);
+    clearTimeout(timer);
+  }
+
   /** Takes no more items, drops those waiting, and resolves when the running one is done. */
   async stop(): Promise<void> {
     this.stopped = true;

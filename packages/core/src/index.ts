@@ -23,6 +23,8 @@ export {
   type ResolvedSubscribeOptions,
 } from './subscribe-options.js';
 export { DeliveryQueue } from './delivery-queue.js';
+export { reportSubscriptionError } from './subscription-errors.js';
+export { delay, withTimeout } from './timing.js';
 export { envBool, envChoice, envInt, envList, envString, type Env } from './env.js';
 export { silentLogger, type BusLogger } from './logger.js';
 export {

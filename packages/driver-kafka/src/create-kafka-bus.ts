@@ -1,4 +1,8 @@
-import { BusError, type MessageBus } from '@app/core';
+import {
+  BusError,
+  withTimeout,
+  type MessageBus,
+} from '@app/core';
 import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
 import { HealthProbe } from './health-probe.js';
 import { KafkaBus } from './kafka-bus.js';
@@ -9,7 +13,6 @@ import { Publisher } from './publisher.js';
 import { resolveOptions } from './resolve-options.js';
 import { StatusTracker } from './status-tracker.js';
 import { TopicManager } from './topic-manager.js';
-import { withTimeout } from './with-timeout.js';
 
 function kafkaClient(options: ResolvedKafkaBusOptions): Kafka {
   const sasl = options.sasl;

@@ -1,10 +1,17 @@
-import { BusError, deadLetterHeaders, type BusLogger, type Message, type PublishOptions, type PublishReceipt } from '@app/core';
+import {
+  BusError,
+  deadLetterHeaders,
+  delay,
+  type BusLogger,
+  type Message,
+  type PublishOptions,
+  type PublishReceipt,
+} from '@app/core';
 import type { Consumer, EachMessagePayload, KafkaMessage } from 'kafkajs';
 import type { LocalSubscription } from './local-subscription.js';
 import type { ManagedConsumer } from './managed-consumer.js';
 import type { DecodedRecord } from './record-codec.js';
 import type { ConsumerFactory } from './topic-reader.js';
-import { delay } from './with-timeout.js';
 
 /** Records of other channels are committed past at most this often, in ms. */
 const SKIP_COMMIT_INTERVAL_MS = 1000;

@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
 import type { StatusTracker } from './status-tracker.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '@app/core';
 
 /** Sources that learn about a recovered cluster only when they next try; the probe clears them. */
 const CLEARED_BY_PROBE = ['probe', 'producer'];

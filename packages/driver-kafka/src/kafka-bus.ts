@@ -3,6 +3,7 @@ import {
   BusError,
   preparePublish,
   resolveSubscribeOptions,
+  withTimeout,
   type BusFeature,
   type BusLimits,
   type BusStatus,
@@ -27,7 +28,6 @@ import { planReplay } from './replay-plan.js';
 import { StatusTracker } from './status-tracker.js';
 import type { TopicManager } from './topic-manager.js';
 import { TopicReader } from './topic-reader.js';
-import { withTimeout } from './with-timeout.js';
 import { mapKafkaError } from './map-error.js';
 
 const FEATURES: ReadonlySet<BusFeature> = new Set(['crossInstance', 'orderedPerChannel', 'persistent', 'replay', 'groups']);

@@ -1,8 +1,12 @@
-import { BusError, describeError, type BusLogger } from '@app/core';
+import {
+  BusError,
+  describeError,
+  withTimeout,
+  type BusLogger,
+} from '@app/core';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
 import type { StatusTracker } from './status-tracker.js';
-import { withTimeout } from './with-timeout.js';
 
 /** Pause before the driver restarts a consumer that kafkajs gave up on. */
 const RESTART_DELAY_MS = 1000;

@@ -1,9 +1,13 @@
-import { BusError, type BusLogger, type PublishReceipt } from '@app/core';
+import {
+  BusError,
+  withTimeout,
+  type BusLogger,
+  type PublishReceipt,
+} from '@app/core';
 import { Partitioners, type Kafka, type Message as KafkaRecord, type Producer, type RecordMetadata } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
 import { formatPosition } from './position.js';
 import type { StatusTracker } from './status-tracker.js';
-import { withTimeout } from './with-timeout.js';
 
 /** A batch stays below this many bytes (one message may be larger and then goes alone). */
 const MAX_BATCH_BYTES = 512 * 1024;

@@ -1,7 +1,12 @@
-import { BusError, channelNamespace, type BusLogger } from '@app/core';
+import {
+  BusError,
+  channelNamespace,
+  delay,
+  withTimeout,
+  type BusLogger,
+} from '@app/core';
 import type { Admin } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
-import { delay, withTimeout } from './with-timeout.js';
 
 /** Room for the key, CloudEvents headers and batch framing on top of the payload limit. */
 const RECORD_OVERHEAD_BYTES = 64 * 1024;

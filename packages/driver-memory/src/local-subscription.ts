@@ -1,4 +1,5 @@
 import {
+  reportSubscriptionError,
   BusError,
   DeliveryQueue,
   type BusLogger,
@@ -52,25 +53,12 @@ export class LocalSubscription implements Subscription {
   }
 
   reportError(error: Error, message?: Message): void {
-    if (this.options.onError === undefined) {
-      this.logger.warn({ channel: this.channel, messageId: message?.id, err: error }, 'subscription error');
-      return;
-    }
-    try {
-      this.options.onError(error, message);
-    } catch (callbackError) {
-      this.logger.error({ channel: this.channel, err: callbackError }, 'onError callback threw');
-    }
+    reportSubscriptionError(this.options.onError, this.logger, this.channel, error, message);
   }
 
   /** Lets queued messages finish, for at most `timeoutMs`, then ends. */
   async drainAndEnd(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([this.queue.drained(), timeout]);
-    clearTimeout(timer);
+    await this.queue.drainedWithin(timeoutMs);
     await this.unsubscribe();
   }
 

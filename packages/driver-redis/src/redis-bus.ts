@@ -4,6 +4,7 @@ import {
   deadLetterHeaders,
   preparePublish,
   resolveSubscribeOptions,
+  withTimeout,
   type BusFeature,
   type BusLimits,
   type BusStatus,
@@ -29,7 +30,6 @@ import { newestId, replayStart, type StartPoint } from './replay-start.js';
 import { parsePosition } from './stream-id.js';
 import { StreamReader } from './stream-reader.js';
 import type { Subscriber } from './subscriber.js';
-import { withTimeout } from './with-timeout.js';
 
 const FEATURES: readonly BusFeature[] = ['crossInstance', 'orderedPerChannel', 'replay', 'groups'];
 

@@ -1,11 +1,15 @@
-import { BusError, type BusLogger, type Message } from '@app/core';
+import {
+  BusError,
+  delay,
+  type BusLogger,
+  type Message,
+} from '@app/core';
 import type { BroadcastSubscription, ReaderHooks } from './broadcast-subscription.js';
 import type { Connections } from './connections.js';
 import { decodeEntry } from './entry-codec.js';
 import type { ResolvedRedisBusOptions } from './options.js';
 import { parseStreams, type StreamEntry } from './replies.js';
 import { compareIds, minId } from './stream-id.js';
-import { delay } from './with-timeout.js';
 
 /** A group member: told when its channel has entries past what the reader saw before. */
 export interface GroupWatcher {

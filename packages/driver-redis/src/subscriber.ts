@@ -1,4 +1,5 @@
 import {
+  reportSubscriptionError,
   DeliveryQueue,
   type BusLogger,
   type DeliveryMode,
@@ -51,15 +52,7 @@ export abstract class Subscriber implements Subscription {
   protected async afterStop(): Promise<void> {}
 
   reportError(error: Error, message?: Message): void {
-    if (this.options.onError === undefined) {
-      this.logger.warn({ channel: this.channel, messageId: message?.id, err: error }, 'subscription error');
-      return;
-    }
-    try {
-      this.options.onError(error, message);
-    } catch (callbackError) {
-      this.logger.error({ channel: this.channel, err: callbackError }, 'onError callback threw');
-    }
+    reportSubscriptionError(this.options.onError, this.logger, this.channel, error, message);
   }
 
   unsubscribe(): Promise<void> {
@@ -70,12 +63,7 @@ export abstract class Subscriber implements Subscription {
   /** Lets queued messages finish for at most `timeoutMs` (close), then ends. */
   async drainAndEnd(timeoutMs: number): Promise<void> {
     this.detachOnce();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([this.queue.drained(), timeout]);
-    clearTimeout(timer);
+    await this.queue.drainedWithin(timeoutMs);
     await this.unsubscribe();
   }
 

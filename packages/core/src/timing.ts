@@ -1,8 +1,9 @@
-import { BusError } from '@app/core';
+import { BusError } from './errors.js';
 
 /**
- * Races `work` against a timer. On timeout it rejects with a `timeout` BusError naming what was
- * awaited; `work` is not cancelled (a Redis command cannot be), so a late result must be harmless.
+ * Races `work` against a timer. On timeout it rejects with a `timeout` BusError that names what
+ * was awaited. `work` itself is not cancelled (client calls rarely can be), so callers make sure
+ * a late result is harmless.
  */
 export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, awaited: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -16,7 +17,7 @@ export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, awaite
   }
 }
 
-/** Resolves after `ms`, or early when `signal` aborts. */
+/** Resolves after `ms`, or early when `signal` aborts; used for backoff between retries. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
