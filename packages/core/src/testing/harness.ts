@@ -71,9 +71,17 @@ export class TestContext {
     return `${label}-${randomBytes(4).toString('hex')}`;
   }
 
+  /** A bus from the target's `setup`, once its status is `ready` (drivers may connect in the background). */
   async bus(): Promise<MessageBus> {
     const instance = await this.target.setup();
     this.instances.push(instance);
+    const deadline = Date.now() + this.timeoutMs;
+    while (instance.bus.status() !== 'ready') {
+      if (Date.now() > deadline) {
+        throw new Error(`the bus from setup() was not ready within ${this.timeoutMs} ms (status "${instance.bus.status()}")`);
+      }
+      await settle(20);
+    }
     return instance.bus;
   }
 

@@ -15,7 +15,8 @@ export interface ConformanceTarget {
   /** The features the driver declares. The suite checks that the bus reports exactly these. */
   readonly features: readonly BusFeature[];
   /**
-   * Makes a new, ready bus. Called once or more per test; buses made within one test must share
+   * Makes a new bus. The suite waits until its `status()` is `ready` before using it, for
+   * drivers that connect in the background. Called once or more per test; buses made within one test must share
    * one backend (same broker, same key prefix) so that `crossInstance` can be checked. The suite
    * closes every bus it made, then calls `cleanup`.
    */
