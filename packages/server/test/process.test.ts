@@ -33,4 +33,19 @@ describe('the server process', () => {
     expect(server.stderr()).toMatch(/^configuration error: BUS=nosuchbus: could not load driver package "nosuchbus".*\n$/);
     expect(server.stderr().split('\n')).toHaveLength(2);
   }, 30_000);
+
+  it('runs a driver package of another team, named by BUS, with no change to the server', async () => {
+    const bus = new URL('./fixtures/team-driver.ts', import.meta.url).href;
+    const server = spawnServer({ PORT: '0', BUS: bus, TEAM_MAX_PAYLOAD_BYTES: '2048' });
+    const url = await server.listening();
+    expect(server.stdout()).toContain('"driver":"team-driver"');
+    const client = await TestClient.connect(`${url.replace('http', 'ws')}/ws`);
+    await client.subscribe('lobby');
+    await client.publish('lobby', 'through the team driver');
+    expect((await client.waitForMessages('lobby', 1))[0]?.data).toBe('through the team driver');
+    const tooBig = await client.publish('lobby', 'x'.repeat(3000));
+    expect(tooBig.code).toBe('payload_too_large');
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  }, 30_000);
 });
