@@ -33,7 +33,8 @@ function idField(info: Map<string, unknown>, name: string): string {
  *
  * Trimming leaves no record of the ids it removed, so a position older than the oldest kept
  * entry counts as truncated whenever anything was removed, even if it was the very last entry
- * removed (nothing lost). That errs on the side of telling the caller about a possible gap.
+ * removed (nothing lost), and always when the stream was created again since (only `0-0` is
+ * exact then). That errs on the side of telling the caller about a possible gap.
  */
 export async function replayStart(command: Redis, key: string, from: string): Promise<StartPoint> {
   let reply: unknown;
@@ -55,5 +56,7 @@ export async function replayStart(command: Redis, key: string, from: string): Pr
   const first = parseEntries([info.get('first-entry') ?? null], 'XINFO STREAM')[0];
   if (first !== undefined && compareIds(from, parsePosition(first.id)) >= 0) return { afterId: from, replay: 'exact' };
   if (first === undefined && compareIds(from, lastGenerated) === 0) return { afterId: from, replay: 'exact' };
-  return { afterId: from, replay: removedSome ? 'truncated' : 'exact' };
+  // Older than every entry of a stream that lost none: `from` belongs to an earlier stream under
+  // this key (deleted, or a Redis restart without persistence), whose later entries are gone.
+  return { afterId: from, replay: removedSome || from !== ZERO_ID ? 'truncated' : 'exact' };
 }

@@ -58,6 +58,21 @@ describe('redis bus trimming and replay positions', () => {
     expect(fromNewest.data).toEqual(['c']);
   });
 
+  it('replays a position from a stream that was deleted and created again as "truncated"', async () => {
+    const kept = await bus.publish('room:recreated', 'a');
+    await bus.publish('room:recreated', 'lost with the stream');
+    // What a Redis restart without persistence, or an operator's DEL, does to a channel.
+    await raw.del(`${prefix}{room}:room:recreated`);
+    // A new stream numbers its ids from Redis's clock again: let it move past the old ids.
+    await settle(5);
+    await bus.publish('room:recreated', 'c');
+    const inbox = new Inbox<string>();
+    const subscription = await bus.subscribe('room:recreated', inbox.handler, { from: kept.position as string });
+    expect(subscription.replay).toBe('truncated');
+    await inbox.waitFor(1, 10_000);
+    expect(inbox.data).toEqual(['c']);
+  });
+
   it('rejects malformed positions and positions ahead of the stream with invalid_position', async () => {
     await bus.publish('room:bad', 1);
     const inbox = new Inbox();

@@ -1,4 +1,4 @@
-import type { MessageBus } from '@app/core';
+import { withTimeout, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { busErrorCode } from './bus-error-code.js';
@@ -41,6 +41,9 @@ export class Connection {
   private pending = 0;
   private paused = false;
   private closed = false;
+  /** Shutting down: no frames are handled and nothing is delivered; publish answers still go out. */
+  private draining = false;
+  private readonly publishing = new Set<Promise<void>>();
   private alive = true;
   private readonly logger: Logger;
   readonly done: Promise<void>;
@@ -90,12 +93,20 @@ export class Connection {
     this.socket.ping();
   }
 
-  /** Closes with 1001 for a server shutdown. */
-  shutdown(): void {
-    if (this.closed) return;
+  /**
+   * Closes with 1001 for a server shutdown, once the publishes already handed to the bus are
+   * answered (for at most `answerWithinMs`): the client then knows which of them were stored.
+   */
+  shutdown(answerWithinMs: number): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
     this.deps.metrics.disconnects.inc({ reason: 'shutdown' });
-    this.release();
-    this.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+    this.releaseChannels();
+    const answered = withTimeout(Promise.allSettled([...this.publishing]), answerWithinMs, 'publish answers before closing');
+    void answered.catch(() => undefined).then(() => {
+      this.release();
+      this.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+    });
   }
 
   /** Drops the socket without a handshake (a shutdown that ran out of time). */
@@ -106,7 +117,7 @@ export class Connection {
 
   private receive(data: RawData, isBinary: boolean): void {
     this.deps.metrics.framesReceived.inc();
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     this.enqueue(async () => {
       if (isBinary) {
         this.sendError('binary_unsupported', 'binary frames are not supported; send JSON text frames', undefined);
@@ -122,7 +133,7 @@ export class Connection {
   }
 
   private async handle(frame: ClientFrame): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     switch (frame.type) {
       case 'subscribe':
         return this.subscribe(frame.channel, frame.since, frame.id);
@@ -159,7 +170,7 @@ export class Connection {
       this.sendError(code, message, id, channel);
       return;
     }
-    if (this.closed) {
+    if (this.closed || this.draining) {
       subscription.close();
       return;
     }
@@ -187,19 +198,21 @@ export class Connection {
   }
 
   private publish(channel: string, data: unknown, id: string | undefined): void {
-    this.track(
-      this.deps.bus.publish(channel, data).then(
-        () => {
-          this.deps.metrics.messagesPublished.inc();
-          this.ack(id);
-        },
-        (error: unknown) => {
-          const { code, message } = busErrorCode(error);
-          if (code === 'internal_error') this.logger.error({ channel, err: error }, 'publish failed');
-          this.sendError(code, message, id, channel);
-        },
-      ),
+    const answer = this.deps.bus.publish(channel, data).then(
+      () => {
+        this.deps.metrics.messagesPublished.inc();
+        this.ack(id);
+      },
+      (error: unknown) => {
+        const { code, message } = busErrorCode(error);
+        if (code === 'internal_error') this.logger.error({ channel, err: error }, 'publish failed');
+        this.sendError(code, message, id, channel);
+      },
     );
+    // A shutdown answers these before closing.
+    this.publishing.add(answer);
+    void answer.finally(() => this.publishing.delete(answer));
+    this.track(answer);
   }
 
   /** Runs frame handlers one at a time, never letting one's failure reach the socket or the process. */
@@ -254,10 +267,14 @@ export class Connection {
     return true;
   }
 
-  /** Ends all of this client's subscriptions; safe to call more than once. */
+  /** Ends all of this client's subscriptions and stops all sending; safe to call more than once. */
   private release(): void {
     if (this.closed) return;
     this.closed = true;
+    this.releaseChannels();
+  }
+
+  private releaseChannels(): void {
     for (const subscription of this.channels.values()) subscription.close();
     this.channels.clear();
   }

@@ -18,6 +18,8 @@ export const WS_PATH = '/ws';
 
 /** How long clients get to answer the 1001 close at shutdown before their sockets are dropped. */
 const CLOSE_GRACE_MS = 2000;
+/** How long publishes already with the bus get to be answered at shutdown, before the 1001 close. */
+const ANSWER_GRACE_MS = 2000;
 
 export interface CloseOptions {
   /** Also close the bus (flushing pending publishes). True when the server created the bus. */
@@ -86,8 +88,8 @@ export class WsServer {
     this.http.closeIdleConnections();
     const open = [...this.connections];
     this.logger.info({ connections: open.length }, 'closing client connections');
-    for (const connection of open) connection.shutdown();
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+    for (const connection of open) connection.shutdown(ANSWER_GRACE_MS);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, ANSWER_GRACE_MS + CLOSE_GRACE_MS).unref());
     await Promise.race([Promise.all(open.map((connection) => connection.done)), grace]);
     for (const connection of this.connections) connection.terminate();
     await this.hub.close();
@@ -129,7 +131,7 @@ export class WsServer {
       this.metrics.connections.dec();
     });
     // A shutdown that began during the handshake must not leave this client behind.
-    if (this.closing !== undefined) connection.shutdown();
+    if (this.closing !== undefined) connection.shutdown(ANSWER_GRACE_MS);
   }
 
   private heartbeat(): void {
