@@ -16,6 +16,8 @@ export interface ClientChannelOptions {
   readonly forward: (frame: string) => void;
   /** Bound on what a replay handover may hold in memory. */
   readonly maxPending: number;
+  /** Bytes of shared frames held during a `since` handover before it is given up. */
+  readonly maxPendingBytes: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export class ClientChannel {
       forward,
       stopReplay: () => result?.stopReplay(),
       maxPending: options.maxPending,
+      maxPendingBytes: options.maxPendingBytes,
       ordered: bus.features.has('orderedPerChannel'),
     });
     // Without one order per channel, positions cannot be matched: the replay stays the whole stream.

@@ -163,6 +163,8 @@ export class Connection {
         metrics: this.deps.metrics,
         forward: (frame) => this.deliver(frame),
         maxPending: MAX_HANDOVER_PENDING,
+        // A client may have this much waiting in its socket anyway; held frames get the same bound.
+        maxPendingBytes: this.deps.config.sendBufferLimitBytes,
       });
     } catch (error) {
       const { code, message } = busErrorCode(error);

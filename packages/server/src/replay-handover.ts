@@ -16,6 +16,8 @@ export interface ReplayHandoverOptions {
   readonly stopReplay: () => void;
   /** Shared messages held while the replay catches up, and replayed positions remembered. */
   readonly maxPending: number;
+  /** Bytes of held shared frames; past it the handover is abandoned like past `maxPending`. */
+  readonly maxPendingBytes: number;
   /** False when the bus does not promise one order per channel: then no handover is attempted. */
   readonly ordered: boolean;
 }
@@ -28,16 +30,20 @@ export interface ReplayHandoverOptions {
  * listener is attached before the replay subscription starts, so every shared message also shows
  * up in the replay stream. The client gets replay messages until the two streams meet on a
  * position, then the shared stream from there on:
- *  - replay behind: shared messages wait in `pending`; when the replay reaches `pending[0]`, the
- *    pending messages are sent and the replay ends;
+ *  - replay behind: shared messages wait in `pending`; when the replay reaches one of them, that
+ *    one and the ones after it are sent and the replay ends (held messages before it are older
+ *    than `since`: a lagging instance's shared stream can deliver some after the client joined);
  *  - replay ahead: a shared message whose position the replay already sent proves it; the replay
  *    ends and shared messages are skipped until the first one it did not send.
- * Memory stays bounded: past `maxPending` the handover is abandoned and the replay subscription
+ * Memory stays bounded: past `maxPending` messages or `maxPendingBytes` the handover is abandoned and the replay subscription
  * simply remains this client's stream, which the bus guarantees is complete on its own.
  */
 export class ReplayHandover {
   private current: HandoverState;
   private pending: { position: string; frame: string }[] = [];
+  /** Index in `pending` of each held position, so a replay message finds its match at once. */
+  private readonly pendingAt = new Map<string, number>();
+  private pendingBytes = 0;
   /** Positions sent from the replay, oldest first (a Set keeps insertion order). */
   private readonly replayed = new Set<string>();
 
@@ -56,11 +62,12 @@ export class ReplayHandover {
       return;
     }
     if (this.current !== 'replaying') return;
-    const first = this.pending[0];
-    if (first !== undefined && first.position === message.position) {
+    const meet = this.pendingAt.get(message.position);
+    if (meet !== undefined) {
+      const held = this.pending.slice(meet);
+      this.dropPending();
       this.goLive();
-      for (const held of this.pending) this.options.forward(held.frame);
-      this.pending = [];
+      for (const entry of held) this.options.forward(entry.frame);
       return;
     }
     this.options.forward(messageFrame(message));
@@ -92,14 +99,22 @@ export class ReplayHandover {
           this.options.stopReplay();
           return;
         }
+        this.pendingAt.set(message.position, this.pending.length);
         this.pending.push({ position: message.position, frame });
-        if (this.pending.length > this.options.maxPending) {
-          this.pending = [];
+        this.pendingBytes += Buffer.byteLength(frame);
+        if (this.pending.length > this.options.maxPending || this.pendingBytes > this.options.maxPendingBytes) {
+          this.dropPending();
           this.replayed.clear();
           this.current = 'dedicated';
         }
         return;
     }
+  }
+
+  private dropPending(): void {
+    this.pending = [];
+    this.pendingAt.clear();
+    this.pendingBytes = 0;
   }
 
   private goLive(): void {

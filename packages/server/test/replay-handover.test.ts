@@ -6,7 +6,7 @@ function message(seq: number): Message {
   return { id: `m${seq}`, channel: 'c', data: seq, headers: {}, timestamp: 0, position: `p${seq}`, attempt: 1 };
 }
 
-function setup(options: { maxPending?: number; ordered?: boolean } = {}) {
+function setup(options: { maxPending?: number; maxPendingBytes?: number; ordered?: boolean } = {}) {
   const sent: number[] = [];
   let stops = 0;
   const handover = new ReplayHandover({
@@ -15,6 +15,7 @@ function setup(options: { maxPending?: number; ordered?: boolean } = {}) {
       stops += 1;
     },
     maxPending: options.maxPending ?? 100,
+    maxPendingBytes: options.maxPendingBytes ?? 1_000_000,
     ordered: options.ordered ?? true,
   });
   const shared = (seq: number): void => handover.onShared(message(seq), JSON.stringify({ data: seq }));
@@ -73,6 +74,28 @@ describe('ReplayHandover', () => {
     replay(2);
     shared(2);
     expect(handover.state).toBe('dedicated');
+    expect(sent).toEqual([1, 2]);
+  });
+
+  it('hands over when the replay meets a later held message: earlier ones predate `since`', () => {
+    // A lagging instance's shared stream still delivers 1 and 2 after the client joined with since = 2.
+    const { handover, sent, shared, replay, stops } = setup();
+    shared(1);
+    shared(2);
+    shared(3);
+    replay(3);
+    expect(handover.state).toBe('live');
+    shared(4);
+    expect(sent).toEqual([3, 4]);
+    expect(stops()).toBe(1);
+  });
+
+  it('gives the handover up once the held frames pass the byte limit, and keeps the replay as the stream', () => {
+    const { handover, sent, shared, replay } = setup({ maxPendingBytes: 40 });
+    replay(1);
+    for (let seq = 10; seq < 20; seq += 1) shared(seq);
+    expect(handover.state).toBe('dedicated');
+    replay(2);
     expect(sent).toEqual([1, 2]);
   });
 });
