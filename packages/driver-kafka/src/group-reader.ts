@@ -22,6 +22,8 @@ export interface GroupReaderDeps {
   readonly createConsumer: ConsumerFactory;
   /** Where a group's committed offsets are missing, the high watermark to start from. */
   readonly startOffsets: () => Promise<ReadonlyMap<number, bigint>>;
+  /** The group's committed offsets now, per partition (partitions without one left out). */
+  readonly committedOffsets: () => Promise<ReadonlyMap<number, bigint>>;
   readonly publish: (channel: string, data: unknown, options: PublishOptions) => Promise<PublishReceipt>;
   readonly redeliveryDelayMs: number;
   readonly logger: BusLogger;
@@ -45,6 +47,12 @@ export class GroupReader {
   private lastCommit = 0;
   /** Set once a record could not be handed to a member: nothing may be committed past it. */
   private blocked = false;
+  /** Settles once the latest join has placed its partitions; records wait for it. */
+  private placed: Promise<void> = Promise.resolve();
+  /** Where the latest join seeked: records below were fetched before the seek and are stale. */
+  private floor = new Map<number, bigint>();
+  /** The highest offset this member committed per partition, so a start commit never goes back. */
+  private readonly committed = new Map<number, bigint>();
 
   constructor(
     readonly channel: string,
@@ -84,23 +92,80 @@ export class GroupReader {
     return this.consumer.stop();
   }
 
-  /** A new group starts at the offsets fetched before it joined, and commits them at once. */
-  private async onJoin(partitions: readonly number[], consumer: Consumer): Promise<void> {
-    const commits: { topic: string; partition: number; offset: string }[] = [];
-    for (const partition of partitions) {
-      const offset = this.missing.get(partition);
-      if (offset === undefined) continue;
-      this.missing.delete(partition);
-      consumer.seek({ topic: this.topic, partition, offset: offset.toString() });
-      commits.push({ topic: this.topic, partition, offset: offset.toString() });
+  /**
+   * A partition without a committed offset when this reader started begins where the group
+   * began (the end, as fetched then) and that start is committed at once. Whether it still has
+   * no commit is asked again on every join: another member may have taken it and committed
+   * since, and seeking back to the old start would deliver its work again.
+   */
+  private onJoin(partitions: readonly number[], consumer: Consumer): Promise<void> {
+    const candidates = partitions.filter((partition) => this.missing.has(partition));
+    this.floor = new Map();
+    if (candidates.length === 0) {
+      this.placed = Promise.resolve();
+      return this.placed;
     }
+    // Held back until placed: kafkajs would otherwise fetch them from its own idea of the start
+    // and, once the seek lands, fetch the same records again.
+    const held = [{ topic: this.topic, partitions: [...candidates] }];
+    consumer.pause(held);
+    const placing = this.place(candidates, consumer).finally(() => {
+      try {
+        consumer.resume(held);
+      } catch {
+        // Stopped meanwhile: nothing left to resume.
+      }
+    });
+    this.placed = placing.then(
+      () => undefined,
+      () => undefined,
+    );
+    return placing.then((commits) => this.commitStart(commits, consumer));
+  }
+
+  /** Seeks `partitions` that still have no committed offset to where the group began. */
+  private async place(partitions: readonly number[], consumer: Consumer): Promise<{ partition: number; offset: bigint }[]> {
+    let committed: ReadonlyMap<number, bigint>;
+    try {
+      committed = await this.deps.committedOffsets();
+    } catch (error) {
+      this.deps.logger.warn({ groupId: this.groupId, err: error }, 'could not fetch committed offsets on join; starting from where the group began');
+      committed = new Map();
+    }
+    const commits: { partition: number; offset: bigint }[] = [];
+    for (const partition of partitions) {
+      const start = this.missing.get(partition);
+      if (start === undefined) continue;
+      const done = committed.get(partition);
+      if (done !== undefined) {
+        // kafkajs goes on from the commit by itself.
+        this.missing.delete(partition);
+        this.floor.set(partition, done);
+        continue;
+      }
+      commits.push({ partition, offset: start });
+      this.floor.set(partition, start);
+      consumer.seek({ topic: this.topic, partition, offset: start.toString() });
+    }
+    return commits;
+  }
+
+  private async commitStart(commits: readonly { partition: number; offset: bigint }[], consumer: Consumer): Promise<void> {
     if (commits.length === 0) return;
     // kafkajs ignores commits until its runner is running, which it is by the first fetch.
     await this.consumer.nextFetch();
-    await consumer.commitOffsets(commits);
+    // A record handled meanwhile committed further already; committing the start would go back.
+    const needed = commits.filter(({ partition, offset }) => (this.committed.get(partition) ?? -1n) < offset);
+    if (needed.length === 0) return;
+    await consumer.commitOffsets(needed.map(({ partition, offset }) => ({ topic: this.topic, partition, offset: offset.toString() })));
+    // Only now is the start on record: until then a later join has to place it again.
+    for (const { partition } of needed) this.missing.delete(partition);
   }
 
   private async handle({ partition, message: record, heartbeat }: EachMessagePayload): Promise<void> {
+    await this.placed;
+    // Fetched before the join's seek took effect: kafkajs refetches from the seek.
+    if (BigInt(record.offset) < (this.floor.get(partition) ?? -1n)) return;
     const decoded = this.deps.decode(this.topic, partition, record);
     const next = { topic: this.topic, partition, offset: (BigInt(record.offset) + 1n).toString() };
     if (!decoded.ok) {
@@ -165,9 +230,13 @@ export class GroupReader {
 
   private async commit(offset: { topic: string; partition: number; offset: string }, now: boolean): Promise<void> {
     if (this.blocked || (!now && Date.now() - this.lastCommit < SKIP_COMMIT_INTERVAL_MS)) return;
+    // Noted before sending, so a start commit sent after this one cannot overtake it backwards.
+    const value = BigInt(offset.offset);
+    if (value > (this.committed.get(offset.partition) ?? -1n)) this.committed.set(offset.partition, value);
     try {
       await this.consumerCommit(offset);
       this.lastCommit = Date.now();
+      this.missing.delete(offset.partition);
     } catch (error) {
       // A failed commit (e.g. during a rebalance) means redelivery later, never loss.
       this.deps.logger.warn({ groupId: this.groupId, err: error }, 'kafka offset commit failed');

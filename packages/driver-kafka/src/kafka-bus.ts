@@ -134,6 +134,7 @@ export class KafkaBus implements MessageBus {
         decode: this.decoder(),
         createConsumer: this.consumerFactory(),
         startOffsets: async () => this.missingGroupOffsets(groupId, topic),
+        committedOffsets: async () => this.committedGroupOffsets(groupId, topic),
         publish: (target, data, publishOptions) => this.publish(target, data, publishOptions),
         redeliveryDelayMs: this.options.redeliveryDelayMs,
         logger: this.options.logger,
@@ -153,7 +154,7 @@ export class KafkaBus implements MessageBus {
   }
 
   private async subscribeReplay(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions, from: string): Promise<Subscription> {
-    const plan = planReplay(from, topic, await this.parts.topics.offsets(topic));
+    const plan = planReplay(from, channel, topic, await this.parts.topics.offsets(topic));
     if (this.closing !== undefined) throw this.closedError();
     this.replayCounter += 1;
     const groupId = this.groupId('replay', `${topic}-${this.replayCounter}`);
@@ -210,16 +211,23 @@ export class KafkaBus implements MessageBus {
   /** Partitions without a committed offset for `groupId`, mapped to where they start (the end). */
   private async missingGroupOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
     const high = await this.highWatermarks(topic);
+    for (const partition of (await this.committedGroupOffsets(groupId, topic)).keys()) high.delete(partition);
+    return high;
+  }
+
+  /** The committed offsets of `groupId` on `topic`, for the partitions that have one. */
+  private async committedGroupOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
     let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
     try {
       committed = await withTimeout(this.parts.admin.fetchOffsets({ groupId, topics: [topic] }), this.options.requestTimeoutMs, `the committed offsets of consumer group "${groupId}"`);
     } catch (error) {
       throw mapKafkaError(error, `fetching the committed offsets of consumer group "${groupId}"`);
     }
+    const result = new Map<number, bigint>();
     for (const entry of committed.find((item) => item.topic === topic)?.partitions ?? []) {
-      if (BigInt(entry.offset) >= 0n) high.delete(entry.partition);
+      if (BigInt(entry.offset) >= 0n) result.set(entry.partition, BigInt(entry.offset));
     }
-    return high;
+    return result;
   }
 
   private decoder(): (topic: string, partition: number, record: KafkaMessage) => DecodedRecord {
@@ -256,10 +264,12 @@ export class KafkaBus implements MessageBus {
     const { parts, options } = this;
     parts.status.markClosed();
     parts.probe.stop();
+    // Taken now: ending a subscription drops its group or replay reader from these collections,
+    // and close must still wait for that reader's consumer to stop.
+    const readers = [...this.broadcast.values(), ...this.groups.values(), ...this.replays];
     await Promise.allSettled([...this.publishing]);
     await parts.publisher.flush();
     await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.drainAndEnd(options.closeTimeoutMs)));
-    const readers = [...this.broadcast.values(), ...this.groups.values(), ...this.replays];
     this.broadcast.clear();
     this.groups.clear();
     this.replays.clear();

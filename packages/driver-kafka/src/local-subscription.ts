@@ -2,6 +2,7 @@ import {
   reportSubscriptionError,
   BusError,
   DeliveryQueue,
+  withTimeout,
   type BusLogger,
   type DeliveryMode,
   type Message,
@@ -72,10 +73,18 @@ export class LocalSubscription implements Subscription {
     reportSubscriptionError(this.options.onError, this.logger, this.channel, error, message);
   }
 
-  /** Lets queued deliveries finish for at most `timeoutMs`, then ends. Used by `close()`. */
+  /**
+   * Lets queued deliveries finish for at most `timeoutMs`, then ends, waiting at most
+   * `timeoutMs` more for a running handler: a handler that never returns must not hang `close()`.
+   * No handler call starts after this resolves.
+   */
   async drainAndEnd(timeoutMs: number): Promise<void> {
     await this.queue.drainedWithin(timeoutMs);
-    await this.unsubscribe();
+    try {
+      await withTimeout(this.unsubscribe(), timeoutMs, `the handler of a subscription on "${this.channel}" to return`);
+    } catch (error) {
+      this.logger.warn({ channel: this.channel, err: error }, 'closing without waiting any longer for a handler that is still running');
+    }
   }
 
   unsubscribe(): Promise<void> {

@@ -45,6 +45,10 @@ export class ManagedConsumer {
   private joined = false;
   private settleReady: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   private fetchWaiters: (() => void)[] = [];
+  private ran = false;
+  /** A kafkajs runner is starting (connect, join): its own stop is a no-op until it fetches. */
+  private runnerStarting = false;
+  private runnerSettled: (() => void)[] = [];
 
   constructor(
     kafka: Kafka,
@@ -75,9 +79,13 @@ export class ManagedConsumer {
     const ready = new Promise<void>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
+    // stop() may reject it while connect is still awaited; the rejection is handled below.
+    ready.catch(() => {});
     try {
       await withTimeout(this.consumer.connect(), this.settings.connectTimeoutMs, `consumer group "${this.groupId}" to connect`);
       await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      // A stop during connect must not be followed by a run: that consumer would never stop.
+      if (this.stopping) throw new BusError('closed', `consumer group "${this.groupId}" was stopped before it became live`);
       this.run();
       await withTimeout(ready, this.settings.subscribeTimeoutMs, `consumer group "${this.groupId}" to join and take its partitions of topic "${this.topic}"`).catch(
         (error: unknown) => {
@@ -88,7 +96,10 @@ export class ManagedConsumer {
         },
       );
     } catch (error) {
+      const stoppedMeanwhile = this.stopping;
       await this.stop();
+      // That stop's disconnect may have run before connect finished: close what connect opened.
+      if (stoppedMeanwhile) await this.disconnect();
       throw mapKafkaError(error, `subscribing to topic "${this.topic}" (consumer group "${this.groupId}")`);
     } finally {
       this.settleReady = undefined;
@@ -117,16 +128,30 @@ export class ManagedConsumer {
     clearTimeout(this.restartTimer);
     for (const wake of this.fetchWaiters.splice(0)) wake();
     this.settleReady?.reject(new BusError('closed', `consumer group "${this.groupId}" was stopped before it became live`));
+    // kafkajs ignores a stop while its runner joins, and then runs on unstopped: let the join
+    // finish (or fail) first. Bounded, like the rest of the stop.
+    if (this.runnerStarting) {
+      const settled = new Promise<void>((resolve) => this.runnerSettled.push(resolve));
+      await withTimeout(settled, this.settings.closeTimeoutMs, `consumer group "${this.groupId}" to finish joining before it leaves`).catch(
+        (error: unknown) => this.logger.warn({ groupId: this.groupId, err: error }, 'stopping a kafka consumer that is still joining'),
+      );
+    }
+    await this.disconnect();
+    this.status.forget(this.source);
+    await this.onStopped(this.groupId);
+  }
+
+  private async disconnect(): Promise<void> {
     try {
       await withTimeout(this.consumer.disconnect(), this.settings.closeTimeoutMs, `consumer group "${this.groupId}" to leave and disconnect`);
     } catch (error) {
       this.logger.warn({ groupId: this.groupId, err: error }, 'kafka consumer did not stop cleanly');
     }
-    this.status.forget(this.source);
-    await this.onStopped(this.groupId);
   }
 
   private run(): void {
+    this.ran = true;
+    this.runnerStarting = true;
     this.consumer
       .run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage: (payload) => this.hooks.eachMessage(payload) })
       .catch((error: unknown) => this.crashed(error, false));
@@ -151,12 +176,23 @@ export class ManagedConsumer {
     });
     this.consumer.on(events.FETCH, () => this.status.markUp(this.source));
     this.consumer.on(events.FETCH_START, () => {
+      this.runnerSettle();
       for (const wake of this.fetchWaiters.splice(0)) wake();
+    });
+    // After run(), every connect is a runner (re)starting: kafkajs's own restarts included.
+    this.consumer.on(events.CONNECT, () => {
+      if (this.ran) this.runnerStarting = true;
     });
     this.consumer.on(events.CRASH, (event) => this.crashed(event.payload.error, event.payload.restart));
   }
 
+  private runnerSettle(): void {
+    this.runnerStarting = false;
+    for (const wake of this.runnerSettled.splice(0)) wake();
+  }
+
   private crashed(error: unknown, kafkaRestarts: boolean): void {
+    this.runnerSettle();
     this.lastError = error;
     if (this.stopping) return;
     const mapped = mapKafkaError(error, `consuming topic "${this.topic}" (consumer group "${this.groupId}")`);
@@ -173,7 +209,11 @@ export class ManagedConsumer {
       if (this.stopping) return;
       this.consumer
         .connect()
-        .then(() => this.run())
+        .then(async () => {
+          // Stopped while reconnecting: running now would leave a consumer nobody stops.
+          if (this.stopping) await this.disconnect();
+          else this.run();
+        })
         .catch((restartError: unknown) => this.crashed(restartError, false));
     }, RESTART_DELAY_MS);
   }

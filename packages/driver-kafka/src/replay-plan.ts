@@ -1,4 +1,5 @@
 import { BusError, type ReplayStart } from '@app/core';
+import { channelPartition } from './channel-partition.js';
 import { parsePosition } from './position.js';
 import type { PartitionOffsets } from './topic-manager.js';
 
@@ -14,7 +15,7 @@ export interface ReplayPlan {
  * longer keeps (retention, deleteRecords) starts at the partition's low watermark: `truncated`.
  * Throws `invalid_position` for positions this topic can never have handed out.
  */
-export function planReplay(from: string, topic: string, offsets: readonly PartitionOffsets[]): ReplayPlan {
+export function planReplay(from: string, channel: string, topic: string, offsets: readonly PartitionOffsets[]): ReplayPlan {
   const position = parsePosition(from);
   if (position.topic !== topic) {
     throw new BusError('invalid_position', `position ${from} belongs to topic "${position.topic}", but this channel is on topic "${topic}"`);
@@ -22,6 +23,12 @@ export function planReplay(from: string, topic: string, offsets: readonly Partit
   const partition = offsets.find((entry) => entry.partition === position.partition);
   if (partition === undefined) {
     throw new BusError('invalid_position', `position ${from} names partition ${position.partition}, but topic "${topic}" has ${offsets.length}`);
+  }
+  // The channel's records are all on one partition; a position elsewhere says nothing about
+  // where this channel was, and seeking there would silently skip the channel's history.
+  const own = channelPartition(topic, channel, offsets.length);
+  if (position.partition !== own) {
+    throw new BusError('invalid_position', `position ${from} is on partition ${position.partition}, but channel "${channel}" is on partition ${own} of topic "${topic}"`);
   }
   if (position.offset >= partition.high) {
     throw new BusError('invalid_position', `position ${from} is ahead of the newest record of ${topic}/${position.partition} (next offset ${partition.high})`);
