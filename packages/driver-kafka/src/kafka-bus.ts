@@ -29,6 +29,7 @@ import { StatusTracker } from './status-tracker.js';
 import type { TopicManager } from './topic-manager.js';
 import { TopicReader } from './topic-reader.js';
 import { mapKafkaError } from './map-error.js';
+import { retryRetriable } from './retry-retriable.js';
 
 const FEATURES: ReadonlySet<BusFeature> = new Set(['crossInstance', 'orderedPerChannel', 'persistent', 'replay', 'groups']);
 
@@ -96,12 +97,18 @@ export class KafkaBus implements MessageBus {
     if (resolved.mode === 'group' && resolved.from !== undefined) {
       throw new BusError('invalid_options', 'from cannot be combined with mode "group" on Kafka: a group always resumes from its committed offsets');
     }
-    const topic = this.parts.topics.topicOf(channel);
-    await this.parts.topics.ensure(topic);
-    if (this.closing !== undefined) throw this.closedError();
-    if (resolved.from !== undefined) return this.subscribeReplay(channel, topic, handler as MessageHandler, resolved, resolved.from);
-    if (resolved.mode === 'group') return this.subscribeGroup(channel, topic, handler as MessageHandler, resolved);
-    return this.subscribeBroadcast(channel, topic, handler as MessageHandler, resolved);
+    try {
+      const topic = this.parts.topics.topicOf(channel);
+      await this.parts.topics.ensure(topic);
+      if (this.closing !== undefined) throw this.closedError();
+      if (resolved.from !== undefined) return await this.subscribeReplay(channel, topic, handler as MessageHandler, resolved, resolved.from);
+      if (resolved.mode === 'group') return await this.subscribeGroup(channel, topic, handler as MessageHandler, resolved);
+      return await this.subscribeBroadcast(channel, topic, handler as MessageHandler, resolved);
+    } catch (error) {
+      // close() tears down the clients under a subscribe in flight; that is "closed", not a broker fault.
+      if (this.closing !== undefined) throw this.closedError();
+      throw error;
+    }
   }
 
   close(): Promise<void> {
@@ -219,7 +226,11 @@ export class KafkaBus implements MessageBus {
   private async committedGroupOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
     let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
     try {
-      committed = await withTimeout(this.parts.admin.fetchOffsets({ groupId, topics: [topic] }), this.options.requestTimeoutMs, `the committed offsets of consumer group "${groupId}"`);
+      committed = await withTimeout(
+        retryRetriable(() => this.parts.admin.fetchOffsets({ groupId, topics: [topic] }), this.options.requestTimeoutMs),
+        this.options.requestTimeoutMs,
+        `the committed offsets of consumer group "${groupId}"`,
+      );
     } catch (error) {
       throw mapKafkaError(error, `fetching the committed offsets of consumer group "${groupId}"`);
     }

@@ -7,6 +7,7 @@ import {
 } from '@app/core';
 import type { Admin } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
+import { retryRetriable } from './retry-retriable.js';
 
 /** Room for the key, CloudEvents headers and batch framing on top of the payload limit. */
 const RECORD_OVERHEAD_BYTES = 64 * 1024;
@@ -64,7 +65,7 @@ export class TopicManager {
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     let answer: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
     try {
-      answer = await withTimeout(this.retryRetriable(() => this.admin.fetchTopicOffsets(topic)), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
+      answer = await withTimeout(retryRetriable(() => this.admin.fetchTopicOffsets(topic), this.settings.timeoutMs), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
     } catch (error) {
       throw mapKafkaError(error, `fetching the offsets of topic "${topic}"`);
     }
@@ -73,29 +74,15 @@ export class TopicManager {
       .sort((a, b) => a.partition - b.partition);
   }
 
-  /** Runs `work` again, with a growing pause, while it fails with an error kafkajs calls retriable. */
-  private async retryRetriable<T>(work: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.settings.timeoutMs;
-    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
-      try {
-        return await work();
-      } catch (error) {
-        const retriable = (error as { retriable?: unknown }).retriable === true;
-        if (!retriable || Date.now() + pause > deadline) throw error;
-        await delay(pause);
-      }
-    }
-  }
-
   /** Waits until every partition of `topic` has a leader: creation by another client may still be under way. */
   private async waitForLeaders(topic: string): Promise<void> {
-    await this.retryRetriable(async () => {
+    await retryRetriable(async () => {
       const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = metadata.topics[0]?.partitions ?? [];
       if (partitions.length === 0 || partitions.some((partition) => partition.leader < 0)) {
         throw Object.assign(new Error(`topic "${topic}" has partitions without a leader`), { retriable: true });
       }
-    });
+    }, this.settings.timeoutMs);
   }
 
   private async create(topic: string): Promise<void> {
