@@ -29,6 +29,7 @@ export class Connections {
   private readonly warnedAtStart = new Set<ConnectionRole>();
   private closed = false;
   private readonly closing = new AbortController();
+  private commandCorked = false;
 
   constructor(
     private readonly options: ResolvedRedisBusOptions,
@@ -56,6 +57,21 @@ export class Connections {
       throw new BusError('not_connected', `${doing} failed: the connection to Redis at ${redactUrl(this.options.url)} is down; reconnecting`);
     }
     await this.waitReady(this.command, this.options.connectTimeoutMs, `the first connection to Redis at ${redactUrl(this.options.url)}`, this.closing.signal);
+  }
+
+  /**
+   * Lets the commands sent on the command connection in this tick leave in one write, so a burst
+   * of publishes costs one syscall rather than one each. Order and replies are unchanged.
+   */
+  batchCommandWrites(): void {
+    if (this.commandCorked) return;
+    const stream = this.command.stream;
+    this.commandCorked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.commandCorked = false;
+      stream.uncork();
+    });
   }
 
   /**

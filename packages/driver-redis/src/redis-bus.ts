@@ -142,6 +142,7 @@ export class RedisBus implements MessageBus, GroupHost {
       if (this.command.status !== 'ready') await this.connections.usable(doing);
       const trim = this.options.streamMaxLen > 0 ? ['MAXLEN', '~', this.options.streamMaxLen] : [];
       const key = streamKey(this.options.keyPrefix, prepared.channel);
+      this.connections.batchCommandWrites();
       const position = await this.command.call('XADD', [key, ...trim, '*', ...encodeFields(prepared)]);
       if (typeof position !== 'string') throw new BusError('internal', `XADD returned ${String(position)} instead of an entry id`);
       return { id: prepared.id, position };

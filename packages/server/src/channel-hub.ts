@@ -6,8 +6,11 @@ import { ServerMetrics } from './metrics.js';
 import { messageFrame } from './server-frames.js';
 import { BUS, LOGGER, METRICS } from './tokens.js';
 
-/** Receives every message of a channel with its frame already encoded (once for all listeners). */
-export type ChannelListener = (message: Message, frame: string) => void;
+/**
+ * Receives every message of a channel with its frame already encoded once for all listeners:
+ * as text, and as the UTF-8 bytes sockets take without encoding the text again per client.
+ */
+export type ChannelListener = (message: Message, frame: string, bytes: Buffer) => void;
 
 interface ChannelEntry {
   readonly listeners: Set<ChannelListener>;
@@ -85,9 +88,10 @@ export class ChannelHub {
   private fanOut(listeners: ReadonlySet<ChannelListener>, message: Message): void {
     if (listeners.size === 0) return;
     const frame = messageFrame(message);
+    const bytes = Buffer.from(frame);
     for (const listener of listeners) {
       try {
-        listener(message, frame);
+        listener(message, frame, bytes);
       } catch (error) {
         // One broken listener must not starve the others of the message.
         this.logger.error({ channel: message.channel, err: describeError(error) }, 'channel listener failed');

@@ -12,8 +12,8 @@ export interface ClientChannelOptions {
   readonly bus: MessageBus;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
-  /** Sends a message frame to the client. */
-  readonly forward: (frame: string) => void;
+  /** Sends a message frame (text, or its UTF-8 bytes) to the client. */
+  readonly forward: (frame: string | Buffer) => void;
   /** Bound on what a replay handover may hold in memory. */
   readonly maxPending: number;
   /** Bytes of shared frames held during a `since` handover before it is given up. */
@@ -40,11 +40,11 @@ export class ClientChannel {
   static async open(options: ClientChannelOptions): Promise<ClientChannel> {
     const { channel, since, hub, bus } = options;
     let closed = false;
-    const forward = (frame: string): void => {
+    const forward = (frame: string | Buffer): void => {
       if (!closed) options.forward(frame);
     };
     if (since === undefined) {
-      const leave = await hub.join(channel, (_message, frame) => forward(frame));
+      const leave = await hub.join(channel, (_message, _frame, bytes) => forward(bytes));
       const result = new ClientChannel(options, 'none');
       result.leave = () => {
         closed = true;

@@ -1,5 +1,6 @@
 import { withTimeout, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData } from 'ws';
 import { busErrorCode } from './bus-error-code.js';
 import type { ChannelHub } from './channel-hub.js';
@@ -17,6 +18,9 @@ export interface ConnectionDeps {
   readonly bus: MessageBus;
   readonly hub: ChannelHub;
 }
+
+/** ws sends a Buffer as a binary frame unless told otherwise; message frames are JSON text. */
+const TEXT = { binary: false } as const;
 
 /** Shared messages a recovering client may hold while its replay catches up. */
 const MAX_HANDOVER_PENDING = 10_000;
@@ -45,11 +49,15 @@ export class Connection {
   private draining = false;
   private readonly publishing = new Set<Promise<void>>();
   private alive = true;
+  /** The raw socket is corked until the end of the tick, see send(). */
+  private corked = false;
   private readonly logger: Logger;
   readonly done: Promise<void>;
 
   constructor(
     private readonly socket: WebSocket,
+    /** The TCP (or TLS) socket under `socket`, which ws writes every frame to. */
+    private readonly raw: Duplex,
     private readonly deps: ConnectionDeps,
     readonly id: string,
   ) {
@@ -241,7 +249,7 @@ export class Connection {
     });
   }
 
-  private deliver(frame: string): void {
+  private deliver(frame: string | Buffer): void {
     if (this.send(frame)) this.deps.metrics.messagesDelivered.inc();
   }
 
@@ -255,7 +263,7 @@ export class Connection {
   }
 
   /** Sends unless the client has fallen too far behind, in which case it is closed with 4008. */
-  private send(frame: string): boolean {
+  private send(frame: string | Buffer): boolean {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return false;
     if (this.socket.bufferedAmount > this.deps.config.sendBufferLimitBytes) {
       this.logger.warn({ bufferedAmount: this.socket.bufferedAmount }, 'client too slow; closing');
@@ -264,10 +272,23 @@ export class Connection {
       this.socket.close(CLOSE_CODES.sendBufferFull, 'send buffer full');
       return false;
     }
-    this.socket.send(frame);
+    // Frames sent in one tick (a batch read from the bus, the acks of one incoming chunk) leave in
+    // one write: one syscall instead of one per frame. Corked bytes still count in bufferedAmount.
+    if (!this.corked) {
+      this.corked = true;
+      this.raw.cork();
+      process.nextTick(this.uncork);
+    }
+    if (typeof frame === 'string') this.socket.send(frame);
+    else this.socket.send(frame, TEXT);
     this.deps.metrics.framesSent.inc();
     return true;
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.raw.uncork();
+  };
 
   /** Ends all of this client's subscriptions and stops all sending; safe to call more than once. */
   private release(): void {

@@ -112,17 +112,18 @@ export class WsServer {
       this.refuse(socket, 503, 'Service Unavailable');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request));
+    this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request, socket));
   }
 
   private refuse(socket: Duplex, status: number, text: string): void {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
   }
 
-  private accept(webSocket: WebSocket, request: IncomingMessage): void {
+  private accept(webSocket: WebSocket, request: IncomingMessage, socket: Duplex): void {
     this.connectionCount += 1;
     const id = `${this.config.instanceId}/${this.connectionCount}`;
-    const connection = new Connection(webSocket, { config: this.config, logger: this.logger, metrics: this.metrics, bus: this.bus, hub: this.hub }, id);
+    const deps = { config: this.config, logger: this.logger, metrics: this.metrics, bus: this.bus, hub: this.hub };
+    const connection = new Connection(webSocket, socket, deps, id);
     this.connections.add(connection);
     this.metrics.connections.inc();
     this.logger.debug({ connection: id, remote: request.socket.remoteAddress }, 'client connected');
