@@ -30,6 +30,8 @@ export class Connections {
   private closed = false;
   private readonly closing = new AbortController();
   private commandCorked = false;
+  /** Connections closed on purpose before the bus as a whole, which must not read as an outage. */
+  private readonly retired = new Set<ConnectionRole>();
 
   constructor(
     private readonly options: ResolvedRedisBusOptions,
@@ -102,6 +104,12 @@ export class Connections {
     });
   }
 
+  /** Drops the reader connection on purpose (the bus is closing): no reconnect, no warning. */
+  retireReader(): void {
+    this.retired.add('reader');
+    this.reader.disconnect();
+  }
+
   /** Closes both connections: politely (`QUIT`) within `timeoutMs`, else by dropping the socket. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
@@ -136,14 +144,14 @@ export class Connections {
       // Blocking reads have their own bound (the BLOCK argument plus a watchdog in the reader).
       ...(role === 'command' ? { commandTimeout: this.options.commandTimeoutMs } : {}),
       keepAlive: 10_000,
-      retryStrategy: (times) => (this.closed ? null : Math.min(50 * 2 ** Math.min(times, 10), 2000)),
+      retryStrategy: (times) => (this.closed || this.retired.has(role) ? null : Math.min(50 * 2 ** Math.min(times, 10), 2000)),
     });
     client.on('ready', () => {
       this.everReady.add(role);
       if (this.down.delete(role)) this.logger.info({ connection: role }, 'redis bus reconnected');
     });
     client.on('close', () => {
-      if (this.closed || !this.everReady.has(role) || this.down.has(role)) return;
+      if (this.closed || this.retired.has(role) || !this.everReady.has(role) || this.down.has(role)) return;
       this.down.add(role);
       this.logger.warn({ connection: role, url: redactUrl(this.options.url) }, 'redis bus lost its connection; reconnecting');
     });

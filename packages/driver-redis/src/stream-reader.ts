@@ -76,7 +76,7 @@ export class StreamReader implements ReaderHooks {
     this.stopped = true;
     this.stopping.abort();
     this.idleWake?.();
-    this.connections.reader.disconnect();
+    this.connections.retireReader();
     await this.loop;
   }
 
