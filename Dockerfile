@@ -1,7 +1,7 @@
 # The WebSocket server image (used by docker-compose.yml). Build from the repo root:
 #   docker build -t realtime-bus-server .
 # Multi-stage: "build" installs the workspace with pnpm (dev deps included: the server runs its
-# TypeScript sources through tsx), "runtime" keeps only the installed tree and runs `pnpm start`.
+# TypeScript sources through tsx), "runtime" keeps only the installed tree and runs the server.
 
 FROM node:24-bookworm-slim AS base
 ENV CI=true \
@@ -29,4 +29,6 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
   CMD ["node", "-e", "fetch('http://localhost:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["pnpm", "start"]
+# What `pnpm start` runs, without pnpm in between: node is PID 1 and gets SIGTERM itself, so a
+# `docker stop` closes clients with 1001, flushes the bus and exits 0.
+CMD ["node", "--conditions=@app/source", "--import", "tsx", "packages/server/src/main.ts"]

@@ -70,4 +70,11 @@ describe('docker-compose.yml', () => {
   it('needs no host IP address pasted in', () => {
     expect(text).not.toMatch(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/);
   });
+
+  it('builds servers whose image runs exactly what pnpm start runs, with node as PID 1', () => {
+    const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    const start = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(start);
+  });
 });
