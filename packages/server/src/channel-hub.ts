@@ -17,6 +17,8 @@ interface ChannelEntry {
   /** Joins started, counted before the subscription is live so an early leave cannot drop it under another joiner. */
   members: number;
   readonly subscription: Promise<Subscription>;
+  /** Set once the bus subscription is being ended: shutdown and a last leave may both try. */
+  ended: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export class ChannelHub {
     const subscription = this.bus.subscribe(channel, (message) => this.fanOut(listeners, message), {
       onError: (error) => this.logger.warn({ channel, err: describeError(error) }, 'shared subscription error'),
     });
-    const entry: ChannelEntry = { listeners, members: 0, subscription };
+    const entry: ChannelEntry = { listeners, members: 0, subscription, ended: false };
     this.channels.set(channel, entry);
     subscription.then(
       () => this.metrics.busSubscriptions.inc(),
@@ -106,6 +108,8 @@ export class ChannelHub {
   }
 
   private async unsubscribe(channel: string, entry: ChannelEntry): Promise<void> {
+    if (entry.ended) return;
+    entry.ended = true;
     try {
       const subscription = await entry.subscription;
       await subscription.unsubscribe();
