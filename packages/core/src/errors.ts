@@ -12,6 +12,8 @@
  * - `closed`: the bus was closed; it will not work again.
  * - `not_connected`: the backend is unreachable right now; try again later.
  * - `timeout`: a wait ran out; the message names what was awaited.
+ * - `overloaded`: the bus refused the call to keep its memory bounded (too much already waiting
+ *   for the backend); try again shortly.
  * - `unauthorized`: the backend refused our credentials.
  * - `config`: the driver's configuration cannot work (e.g. more replicas than live brokers).
  * - `broker`: the backend answered with an error not covered above.
@@ -29,12 +31,13 @@ export type BusErrorReason =
   | 'closed'
   | 'not_connected'
   | 'timeout'
+  | 'overloaded'
   | 'unauthorized'
   | 'config'
   | 'broker'
   | 'internal';
 
-const RETRYABLE_BY_DEFAULT: ReadonlySet<BusErrorReason> = new Set(['not_connected', 'timeout', 'broker']);
+const RETRYABLE_BY_DEFAULT: ReadonlySet<BusErrorReason> = new Set(['not_connected', 'timeout', 'overloaded', 'broker']);
 
 export interface BusErrorOptions {
   /** The error of the underlying client, kept for logs and debugging. */

@@ -120,7 +120,8 @@ export interface MessageBus {
    * Resolves once the backend has accepted the message (for a persistent bus: stored it), so a
    * resolved publish is never lost. Rejects with `invalid_channel`, `invalid_data`,
    * `invalid_headers`, `payload_too_large`, `closed`, or a retryable error when the backend is
-   * down. Messages published by one caller on one channel keep their order when the bus declares
+   * down (`not_connected`, `timeout`) or too much is already waiting for it (`overloaded`).
+   * Messages published by one caller on one channel keep their order when the bus declares
    * `orderedPerChannel`, even when the caller does not wait for each publish.
    */
   publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt>;

@@ -11,6 +11,7 @@ describe('BusError', () => {
     expect(error.isRetryable).toBe(true);
     expect(error.cause).toBe(cause);
     expect(new BusError('timeout', 't').isRetryable).toBe(true);
+    expect(new BusError('overloaded', 'o').isRetryable).toBe(true);
     expect(new BusError('invalid_data', 'd').isRetryable).toBe(false);
     expect(new BusError('closed', 'c').isRetryable).toBe(false);
   });

@@ -60,9 +60,7 @@ export class Publisher {
   publish(topic: string, channel: string, id: string, record: KafkaRecord, size: number): Promise<PublishReceipt> {
     if (this.pendingBytes + size > this.settings.maxPendingBytes && this.queue.length > 0) {
       return Promise.reject(
-        new BusError('broker', `publish to "${channel}" refused: ${this.pendingBytes} bytes are already waiting for Kafka; try again later`, {
-          retryable: true,
-        }),
+        new BusError('overloaded', `publish to "${channel}" refused: ${this.pendingBytes} bytes are already waiting for Kafka; try again later`),
       );
     }
     return new Promise<PublishReceipt>((resolve, reject) => {

@@ -18,6 +18,7 @@ export function busErrorCode(error: unknown): { code: ErrorCode; message: string
     case 'closed':
     case 'not_connected':
     case 'timeout':
+    case 'overloaded':
     case 'broker':
     case 'unauthorized':
       return { code: 'bus_unavailable', message: `the message bus is unavailable, try again later (${message})` };
