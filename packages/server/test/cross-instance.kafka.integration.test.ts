@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { cleanUpPrefix } from '../../driver-kafka/test/raw-kafka.js';
-import { expectInOrder, publishMany, startTwoInstances, subscriber, type TwoInstances } from './support/cross-instance.js';
+import { fanOutAcrossInstances, startTwoInstances, type TwoInstances } from './support/cross-instance.js';
 import { killServerProcesses } from './support/server-process.js';
 
 // Two real server processes with BUS=kafka against the harness's real broker.
@@ -22,15 +22,6 @@ describe('across server instances on Kafka', () => {
   }, 60_000);
 
   it('1,000 messages published on one instance reach every subscriber on both, none lost, in order per channel', async () => {
-    const [a, b] = instances.urls;
-    const listeners = await Promise.all([subscriber(a, channels), subscriber(a, channels), subscriber(b, channels), subscriber(b, channels)]);
-    const publisher = await subscriber(a, []);
-    await publishMany(publisher, channels, 1000, 'a');
-    for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 500, 'a', `subscriber ${index} on ${index < 2 ? 'A' : 'B'}`);
-
-    const backwards = await subscriber(b, []);
-    await publishMany(backwards, channels, 100, 'b');
-    for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 50, 'b', `subscriber ${index}`);
-    await Promise.all([...listeners, publisher, backwards].map((client) => client.close()));
+    await fanOutAcrossInstances(instances, channels);
   }, 240_000);
 });

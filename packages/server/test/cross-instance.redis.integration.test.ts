@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { startRedisServer, type LocalRedis } from '../../driver-redis/test/harness/redis-server.js';
 import { deleteKeys } from '../../driver-redis/test/support/test-bus.js';
-import { expectInOrder, publishMany, startTwoInstances, subscriber, within, type TwoInstances } from './support/cross-instance.js';
+import { fanOutAcrossInstances, startTwoInstances, subscriber, within, type TwoInstances } from './support/cross-instance.js';
 import { killServerProcesses } from './support/server-process.js';
 import type { TestClient } from './support/test-client.js';
 
@@ -37,15 +37,7 @@ describe('across server instances on Redis', () => {
     running.push(instances);
     // The Redis is shared: this run's streams go once the test is over.
     onTestFinished(() => deleteKeys(inject('redisUrl'), `x${run}:`));
-    const [a, b] = instances.urls;
-    const listeners = await Promise.all([subscriber(a, channels), subscriber(a, channels), subscriber(b, channels), subscriber(b, channels)]);
-    const publisher = await subscriber(a, []);
-    await publishMany(publisher, channels, 1000, 'a');
-    for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 500, 'a', `subscriber ${index} on ${index < 2 ? 'A' : 'B'}`);
-    const backwards = await subscriber(b, []);
-    await publishMany(backwards, channels, 100, 'b');
-    for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 50, 'b', `subscriber ${index}`);
-    await Promise.all([...listeners, publisher, backwards].map((client) => client.close()));
+    await fanOutAcrossInstances(instances, channels);
   }, 240_000);
 
   it('a Redis restart in the middle of the stream loses nothing that was acked', async () => {

@@ -87,3 +87,20 @@ export async function expectInOrder(client: TestClient, channels: readonly strin
     expect(new Set(ids).size, `${label}: message ids unique`).toBe(ids.length);
   }
 }
+
+/**
+ * The cross-instance scenario every bus runs: two subscribers on each instance, 1,000 messages
+ * over two channels published on instance A, then 100 the other way, each checked complete and in
+ * order per channel at every subscriber.
+ */
+export async function fanOutAcrossInstances(instances: TwoInstances, channels: readonly string[]): Promise<void> {
+  const [a, b] = instances.urls;
+  const listeners = await Promise.all([subscriber(a, channels), subscriber(a, channels), subscriber(b, channels), subscriber(b, channels)]);
+  const publisher = await subscriber(a, []);
+  await publishMany(publisher, channels, 1000, 'a');
+  for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 500, 'a', `subscriber ${index} on ${index < 2 ? 'A' : 'B'}`);
+  const backwards = await subscriber(b, []);
+  await publishMany(backwards, channels, 100, 'b');
+  for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 50, 'b', `subscriber ${index}`);
+  await Promise.all([...listeners, publisher, backwards].map((client) => client.close()));
+}
