@@ -9,6 +9,8 @@ import { mapKafkaError } from './map-error.js';
 import { formatPosition } from './position.js';
 import type { StatusTracker } from './status-tracker.js';
 
+
+const noop = (): void => {};
 /** A batch stays below this many bytes (one message may be larger and then goes alone). */
 const MAX_BATCH_BYTES = 512 * 1024;
 const MAX_BATCH_RECORDS = 1000;
@@ -123,22 +125,23 @@ export class Publisher {
     const topics = [...new Set(batch.map((pending) => pending.topic))];
     const doing = `publish to topic${topics.length > 1 ? 's' : ''} ${topics.map((topic) => `"${topic}"`).join(', ')}`;
     let metadata: RecordMetadata[];
+    let sending: Promise<RecordMetadata[]> | undefined;
     try {
       const producer = await this.connectedProducer();
       const topicMessages = topics.map((topic) => ({
         topic,
         messages: batch.filter((pending) => pending.topic === topic).map((pending) => pending.record),
       }));
-      metadata = await withTimeout(
-        producer.sendBatch({ topicMessages, acks: -1, timeout: this.settings.publishTimeoutMs }),
-        this.settings.publishTimeoutMs,
-        `Kafka to acknowledge a ${doing}`,
-      );
+      sending = producer.sendBatch({ topicMessages, acks: -1, timeout: this.settings.publishTimeoutMs });
+      metadata = await withTimeout(sending, this.settings.publishTimeoutMs, `Kafka to acknowledge a ${doing}`);
     } catch (error) {
       const mapped = mapKafkaError(error, doing);
       if (mapped.isRetryable) this.status.markDown(SOURCE, mapped.message);
       this.logger.warn({ err: mapped, messages: batch.length }, 'kafka publish failed');
       for (const pending of batch) this.settle(pending, mapped);
+      // After our timeout kafkajs may still be retrying this batch; the next batch goes out only once
+      // it gave up or landed (bounded), so a late write cannot overtake later publishes.
+      if (sending !== undefined) await withTimeout(sending.then(noop, noop), this.settings.connectTimeoutMs, 'a timed-out batch to settle').catch(noop);
       // The idempotent producer's sequence numbers are unknown after a failure: start afresh.
       await this.dropProducer(this.settings.connectTimeoutMs);
       return;
