@@ -1,8 +1,9 @@
+import { withTimeout } from '@app/core';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { startRedisServer, type LocalRedis } from '../../driver-redis/test/harness/redis-server.js';
 import { deleteKeys } from '../../driver-redis/test/support/test-bus.js';
-import { fanOutAcrossInstances, startTwoInstances, subscriber, within, type TwoInstances } from './support/cross-instance.js';
+import { fanOutAcrossInstances, startTwoInstances, subscriber, type TwoInstances } from './support/cross-instance.js';
 import { killServerProcesses } from './support/server-process.js';
 import type { TestClient } from './support/test-client.js';
 
@@ -21,7 +22,7 @@ afterAll(async () => {
 /** Publishes one message and waits for its answer; retries (same data) until it is acked. */
 async function publishUntilAcked(client: TestClient, channel: string, data: object): Promise<number> {
   for (let failures = 0; ; failures += 1) {
-    const reply = await within(client.request({ type: 'publish', channel, data }), 30_000, `the answer to a publish on ${channel}`);
+    const reply = await withTimeout(client.request({ type: 'publish', channel, data }), 30_000, `the answer to a publish on ${channel}`);
     if (reply.type === 'ack') return failures;
     expect(reply.code, JSON.stringify(reply)).toBe('bus_unavailable');
     if (failures > 600) throw new Error('the bus did not come back within 60 s');
@@ -66,7 +67,7 @@ describe('across server instances on Redis', () => {
     expect(refused, 'publishes were refused while Redis was down').toBeGreaterThan(0);
 
     for (const [index, client] of listeners.entries()) {
-      await within(client.next(() => client.messages(channel).length >= 1000), 60_000, `1000 messages at subscriber ${index}`);
+      await withTimeout(client.next(() => client.messages(channel).length >= 1000), 60_000, `1000 messages at subscriber ${index}`);
       const seqs = client.messages(channel).map((frame) => (frame.data as { seq: number }).seq);
       // A publish refused mid-flight may still have been stored, so its retry can repeat it; order holds.
       const distinct = seqs.filter((seq, position) => position === 0 || seq !== seqs[position - 1]);

@@ -1,9 +1,10 @@
+import { withTimeout } from '@app/core';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanUpPrefix } from '../../driver-kafka/test/raw-kafka.js';
-import { subscriber, within } from './support/cross-instance.js';
+import { subscriber } from './support/cross-instance.js';
 import { killServerProcesses, spawnServer, type ServerProcess } from './support/server-process.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -44,7 +45,7 @@ describe('the Kafka bus and stock Kafka tools', () => {
   it('delivers a record from the console producer (key game:42, no headers) to WebSocket subscribers of game:42', async () => {
     const client = await subscriber(url, ['game:42']);
     await kafkaTool('console-producer', ['--topic', topic, '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=|'], 'game:42|{"hello":"from the console producer"}\n');
-    const [message] = await within(client.waitForMessages('game:42', 1), 30_000, 'the console producer’s record');
+    const [message] = await withTimeout(client.waitForMessages('game:42', 1), 30_000, 'the console producer’s record');
     expect(message?.data).toEqual({ hello: 'from the console producer' });
     expect(message?.id).toMatch(new RegExp(`^kafka:${topic}:\\d+:\\d+$`));
     await client.close();

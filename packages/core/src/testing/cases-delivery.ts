@@ -2,15 +2,13 @@ import { expect } from 'vitest';
 import type { MessageBus } from '../message-bus.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
-import { Inbox, settle, type TestContext } from './harness.js';
+import { Inbox, range, settle, type TestContext } from './harness.js';
 
 /** Two buses on one backend when the driver crosses instances, else the same bus twice. */
 async function twoBuses(t: TestContext, crossInstance: boolean): Promise<[MessageBus, MessageBus]> {
   const first = await t.bus();
   return [first, crossInstance ? await t.bus() : first];
 }
-
-const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
 
 export const deliveryCases: readonly ConformanceCase[] = [
   {

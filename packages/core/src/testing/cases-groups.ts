@@ -2,9 +2,7 @@ import { expect } from 'vitest';
 import { DEAD_LETTER_HEADERS } from '../subscribe-options.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
-import { Inbox, settle } from './harness.js';
-
-const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
+import { Inbox, range, settle } from './harness.js';
 
 export const groupCases: readonly ConformanceCase[] = [
   {

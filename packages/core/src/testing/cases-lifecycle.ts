@@ -3,9 +3,7 @@ import { isBusError } from '../errors.js';
 import type { Subscription } from '../message-bus.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
-import { Inbox, settle } from './harness.js';
-
-const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
+import { Inbox, range, settle } from './harness.js';
 
 export const lifecycleCases: readonly ConformanceCase[] = [
   {

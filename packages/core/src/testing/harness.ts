@@ -41,6 +41,11 @@ export class Inbox<T = unknown> {
   }
 }
 
+/** `[0, 1, ..., count - 1]`. */
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index);
+}
+
 /** Waits `ms`; used only to give a bus the chance to deliver something it must not. */
 export function settle(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

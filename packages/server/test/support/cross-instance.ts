@@ -1,19 +1,7 @@
+import { withTimeout } from '@app/core';
 import { expect } from 'vitest';
 import { spawnServer, type ServerProcess } from './server-process.js';
 import { TestClient, type Frame } from './test-client.js';
-
-/** Rejects with a message naming `what` when `promise` takes longer than `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Two server processes on one backend, each with WebSocket subscribers. */
 export interface TwoInstances {
@@ -63,7 +51,7 @@ export async function publishMany(client: TestClient, channels: readonly string[
     ids.push(id);
     client.send({ type: 'publish', channel, data: { seq, from }, id });
   }
-  const replies = await within(
+  const replies = await withTimeout(
     Promise.all(ids.map((id) => client.next((frame) => frame.id === id && (frame.type === 'ack' || frame.type === 'error')))),
     120_000,
     `${count} publish acks`,
@@ -76,7 +64,7 @@ export async function publishMany(client: TestClient, channels: readonly string[
 export async function expectInOrder(client: TestClient, channels: readonly string[], perChannel: number, from: string, label: string): Promise<void> {
   for (const channel of channels) {
     const ofSender = (): Frame[] => client.messages(channel).filter((frame) => (frame.data as { from?: string }).from === from);
-    await within(
+    await withTimeout(
       client.next(() => ofSender().length >= perChannel),
       120_000,
       `${perChannel} messages from ${from} on ${channel} at ${label} (got ${ofSender().length})`,
