@@ -8,6 +8,13 @@ export interface Message<T = unknown> {
   readonly channel: string;
   /** The published data, decoded from JSON. */
   readonly data: T;
+  /**
+   * `data` as the JSON text the bus carried, when the driver has it. A relay (such as the
+   * WebSocket server) embeds it in its own frames as is, so a message is decoded and encoded once
+   * per instance rather than once per hop. When set, it is valid JSON whose value equals `data`.
+   * Optional: a driver that leaves it out still works, callers then encode `data` themselves.
+   */
+  readonly dataJson?: string;
   /** String headers given at publish time; drivers may add their own under a documented prefix. */
   readonly headers: Readonly<Record<string, string>>;
   /** When it was published, in milliseconds since the Unix epoch. */
