@@ -15,6 +15,7 @@ export { ALL_FEATURES, type BusFeature } from './features.js';
 export { BusError, describeError, isBusError, type BusErrorOptions, type BusErrorReason } from './errors.js';
 export { MAX_CHANNEL_LENGTH, channelNamespace, channelProblem, defaultDeadLetterChannel, validateChannel } from './channel.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, decodeData, encodeData, preparePublish, type PreparedPublish } from './encoding.js';
+export { lazyMessage, type LazyMessageFields } from './lazy-message.js';
 export {
   DEAD_LETTER_HEADERS,
   DEFAULT_MAX_ATTEMPTS,

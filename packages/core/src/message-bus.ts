@@ -11,8 +11,10 @@ export interface Message<T = unknown> {
   /**
    * `data` as the JSON text the bus carried, when the driver has it. A relay (such as the
    * WebSocket server) embeds it in its own frames as is, so a message is decoded and encoded once
-   * per instance rather than once per hop. When set, it is valid JSON whose value equals `data`.
-   * Optional: a driver that leaves it out still works, callers then encode `data` themselves.
+   * per instance rather than once per hop. When set, it is valid JSON whose value equals `data`
+   * (the conformance suite checks it). Optional: a driver that leaves it out still works, callers
+   * then encode `data` themselves. `lazyMessage` builds a message whose `data` is decoded from it
+   * only when read.
    */
   readonly dataJson?: string;
   /** String headers given at publish time; drivers may add their own under a documented prefix. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   BusError,
   deadLetterHeaders,
+  lazyMessage,
   preparePublish,
   resolveSubscribeOptions,
   type BusFeature,
@@ -50,16 +51,17 @@ export class MemoryBus implements MessageBus {
     this.assertOpen();
     const prepared = preparePublish(channel, data, options, this.limits);
     this.seq += 1;
-    const message: Message = {
+    // The encoded payload travels as dataJson; `data` is decoded from it only if a subscriber reads
+    // it, which still gives subscribers a copy apart from the publisher's object, as a remote bus would.
+    const message = lazyMessage({
       id: prepared.id,
       channel,
-      // Decoding the encoded form gives every subscriber its own copy, as a remote bus would.
-      data: JSON.parse(prepared.payload) as unknown,
-      headers: { ...prepared.headers },
+      dataJson: prepared.payload,
+      headers: prepared.headers,
       timestamp: Date.now(),
       position: formatPosition(this.epoch, this.seq),
       attempt: 1,
-    };
+    });
     this.history.add(message);
     for (const subscription of this.broadcast.get(channel) ?? []) subscription.offer(message);
     for (const group of this.groups.get(channel)?.values() ?? []) group.assign(message);

@@ -22,13 +22,15 @@ export function errorFrame(code: ErrorCode, message: string, id: string | undefi
   });
 }
 
+/**
+ * The `message` frame. With the JSON text the bus carried (`dataJson`) it is spliced in as is,
+ * so a relayed message is never decoded and re-encoded here; the small string fields are escaped
+ * with JSON.stringify. Field order matches docs/protocol.md.
+ */
 export function messageFrame(message: Message): string {
-  return JSON.stringify({
-    type: 'message',
-    channel: message.channel,
-    data: message.data,
-    id: message.id,
-    position: message.position,
-    timestamp: message.timestamp,
-  });
+  const dataJson = message.dataJson ?? JSON.stringify(message.data);
+  return (
+    `{"type":"message","channel":${JSON.stringify(message.channel)},"data":${dataJson}` +
+    `,"id":${JSON.stringify(message.id)},"position":${JSON.stringify(message.position)},"timestamp":${JSON.stringify(message.timestamp)}}`
+  );
 }

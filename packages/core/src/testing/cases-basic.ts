@@ -4,6 +4,9 @@ import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
 import { Inbox, settle } from './harness.js';
 
+/** Title of the `dataJson` case, for tests that run it against a deliberately wrong driver. */
+export const DATA_JSON_CASE_TITLE = 'dataJson, when a driver sets it, is JSON whose value equals data (live and replayed)';
+
 export const basicCases: readonly ConformanceCase[] = [
   {
     title: 'reports the declared features, a payload limit and status "ready"',
@@ -113,6 +116,34 @@ export const basicCases: readonly ConformanceCase[] = [
       const [message] = await inbox.waitFor(1, t.timeoutMs);
       expect(message?.data.length).toBe(largest.length);
       expect(message?.data === largest).toBe(true);
+    },
+  },
+  {
+    title: DATA_JSON_CASE_TITLE,
+    async run(t, features) {
+      const bus = await t.bus();
+      const channel = t.channel('data-json');
+      const inbox = new Inbox();
+      await bus.subscribe(channel, inbox.handler);
+      const values: unknown[] = [null, 0, -1.25, 'te"xt\\ ✓ 🎮', true, [], [1, [2, { a: null }]], { nested: { list: [1, 'two'] }, empty: {} }];
+      let first: string | undefined;
+      for (const value of values) {
+        const receipt = await bus.publish(channel, value);
+        first ??= receipt.position;
+      }
+      const received = [...(await inbox.waitFor(values.length, t.timeoutMs))];
+      if (features.has('replay')) {
+        // Replayed messages come from the bus's storage, a different path from live delivery.
+        const replay = new Inbox();
+        const from = first ?? received[0]?.position ?? '';
+        await bus.subscribe(channel, replay.handler, { from });
+        received.push(...(await replay.waitFor(values.length - 1, t.timeoutMs, 'replayed messages')));
+      }
+      for (const message of received) {
+        if (message.dataJson === undefined) continue;
+        expect(typeof message.dataJson, 'dataJson must be a string').toBe('string');
+        expect(JSON.parse(message.dataJson) as unknown, `dataJson ${message.dataJson.slice(0, 80)} must decode to data`).toEqual(message.data);
+      }
     },
   },
 ];

@@ -9,7 +9,9 @@ import { TestContext } from './harness.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceInstance, ConformanceTarget } from './target.js';
-export { Inbox, settle } from './harness.js';
+export { Inbox, TestContext, settle } from './harness.js';
+export { DATA_JSON_CASE_TITLE } from './cases-basic.js';
+export type { ConformanceCase } from './conformance-case.js';
 export { expectBusError } from './expect-bus-error.js';
 
 /** Every case of the suite, in the order they run. */
