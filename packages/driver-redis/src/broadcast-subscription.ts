@@ -1,33 +1,74 @@
-import type { Message } from '@app/core';
+import { BusError, type Message } from '@app/core';
+import type { Redis } from 'ioredis';
+import { decodeEntry } from './entry-codec.js';
+import type { LiveListener } from './live-channels.js';
+import type { LiveEntry } from './live-script.js';
+import { parseEntries } from './replies.js';
+import { compareIds } from './stream-id.js';
 import { asError, Subscriber } from './subscriber.js';
 
-/** How the reader hears that a paused subscription can take messages again. */
-export interface ReaderHooks {
-  remove(subscription: BroadcastSubscription): void;
-  wake(): void;
+/** What a broadcast subscription needs from its bus. */
+export interface BroadcastHost {
+  readonly command: Redis;
+  /** Entries per `XRANGE` when reading the stream. */
+  readonly readBatchSize: number;
+  /** Stops announcements to this subscription. */
+  stopListening(subscription: BroadcastSubscription): void;
 }
 
 /**
- * A broadcast subscriber. It remembers the id of the last entry it was given, so the reader
- * reads its channel from the smallest such id and nothing is skipped or handed over twice.
+ * `live`: announcements are delivered as they come. `reading`: the stream is being read after
+ * `lastId` (start with `from`, a gap, a reconnect); announcements meanwhile are held. `behind`:
+ * the handler's queue is full; announcements are ignored and the stream is read again once the
+ * queue has drained to half, so a slow subscriber loses nothing the stream still keeps.
  */
-export class BroadcastSubscription extends Subscriber {
-  readonly mode = 'broadcast' as const;
-  /** Id of the last entry queued for (or skipped by) this subscription. */
-  lastId = '0-0';
-  /** True while the queue is full: the reader leaves it out until it drained to half. */
-  paused = false;
-  private reader: ReaderHooks | undefined;
+type State = 'live' | 'reading' | 'behind';
 
-  /** Starts taking messages after `afterId`. */
-  attach(reader: ReaderHooks, afterId: string): void {
-    this.reader = reader;
+/** Announcements held while reading; past this many they are dropped and the stream is read once more. */
+const MAX_HELD = 10_000;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 2000;
+
+/**
+ * A broadcast subscriber. Live messages come from pub/sub; the stream is read only to start at
+ * a position, to fill a gap, or after a lost connection. Each announcement names the entry
+ * before it, so a subscription takes it directly only when that is the last entry it had;
+ * anything else (a missed announcement, an entry another tool added) makes it read the stream
+ * from its last id. Nothing is skipped or delivered twice.
+ */
+export class BroadcastSubscription extends Subscriber implements LiveListener {
+  readonly mode = 'broadcast' as const;
+  /** Id of the last entry delivered to (or skipped by) this subscription. */
+  private lastId = '0-0';
+  private state: State = 'reading';
+  private held: LiveEntry[] = [];
+  /** Held announcements were dropped, or a reconnect happened during a read: read once more. */
+  private readAgain = false;
+  private reading = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private host: BroadcastHost | undefined;
+
+  /** Starts after `afterId`: delivering announcements at once, or reading the stream first when `read` is set. */
+  begin(host: BroadcastHost, afterId: string, read: boolean): void {
+    this.host = host;
     this.lastId = afterId;
+    if (read || !this.settleHeld()) this.readStream();
   }
 
-  /** Queues a message; false when the queue is full or the subscription ended. */
-  offer(message: Message): boolean {
-    return !this.detached && this.queue.push(message);
+  onLive(entry: LiveEntry): void {
+    if (this.detached || this.state === 'behind') return;
+    if (this.state === 'reading') {
+      this.hold(entry);
+      return;
+    }
+    this.take(entry);
+  }
+
+  onResubscribed(): void {
+    if (this.detached || this.state === 'behind') return;
+    if (this.state === 'reading') this.readAgain = true;
+    else this.readStream();
   }
 
   protected async handle(message: Message): Promise<void> {
@@ -37,13 +78,114 @@ export class BroadcastSubscription extends Subscriber {
     } catch (error) {
       this.reportError(asError(error), message);
     }
-    if (this.paused && this.queue.size <= this.maxPending / 2) {
-      this.paused = false;
-      this.reader?.wake();
-    }
+    if (this.state === 'behind' && this.queue.size <= this.maxPending / 2) this.readStream();
   }
 
   protected detach(): void {
-    this.reader?.remove(this);
+    clearTimeout(this.retryTimer);
+    this.held = [];
+    this.host?.stopListening(this);
+  }
+
+  /** Delivers a live announcement that directly follows the last entry; anything else sends it to the stream. */
+  private take(entry: LiveEntry): void {
+    if (compareIds(entry.streamId, this.lastId) <= 0) return;
+    if (entry.previousId !== this.lastId) {
+      this.hold(entry);
+      this.readStream();
+      return;
+    }
+    this.deliver(entry.streamId, entry.message);
+  }
+
+  private hold(entry: LiveEntry): void {
+    if (this.held.length >= MAX_HELD) {
+      // Everything announced is in the stream already: reading again brings it back.
+      this.held = [];
+      this.readAgain = true;
+      return;
+    }
+    this.held.push(entry);
+  }
+
+  /** Queues one message (or reports one that is not); false when the queue is full and the subscription fell behind. */
+  private deliver(streamId: string, message: Message | BusError): boolean {
+    if (message instanceof BusError) {
+      this.reportError(message);
+    } else if (!this.queue.push(message)) {
+      this.state = 'behind';
+      this.held = [];
+      this.logger.debug({ channel: this.channel, lastId: this.lastId }, 'subscriber is behind; reading the stream again once it catches up');
+      return false;
+    }
+    this.lastId = streamId;
+    return true;
+  }
+
+  private readStream(): void {
+    if (this.detached) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    this.state = 'reading';
+    void this.read();
+  }
+
+  /** Reads the stream after `lastId` to its end, then delivers what was held meanwhile and goes live. */
+  private async read(): Promise<void> {
+    const host = this.host as BroadcastHost;
+    try {
+      for (;;) {
+        const reply = await host.command.call('XRANGE', [this.key, `(${this.lastId}`, '+', 'COUNT', host.readBatchSize]);
+        if (this.detached) return;
+        const entries = parseEntries(reply, 'XRANGE');
+        for (const entry of entries) if (!this.deliver(entry.id, this.decode(entry))) return;
+        if (entries.length === host.readBatchSize) continue;
+        if (this.readAgain) {
+          this.readAgain = false;
+          continue;
+        }
+        this.failures = 0;
+        if (this.settleHeld()) return;
+      }
+    } catch (error) {
+      if (this.detached) return;
+      this.failures += 1;
+      const log = this.failures === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+      log({ channel: this.channel, err: error, failures: this.failures }, 'reading the channel stream failed; retrying');
+      const wait = Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+      this.retryTimer = setTimeout(() => this.readStream(), wait);
+    } finally {
+      // Cleared synchronously on the way out, so a request that comes right after starts a new read.
+      this.reading = false;
+      if (this.state === 'behind' && this.queue.size <= this.maxPending / 2) this.readStream();
+    }
+  }
+
+  /**
+   * Delivers the held announcements that follow on from `lastId` and goes live. Every held
+   * announcement's entry was stored before it was announced, so a gap among them is filled by
+   * reading the stream again: false then, and the caller reads on.
+   */
+  private settleHeld(): boolean {
+    const held = this.held;
+    this.held = [];
+    for (const entry of held) {
+      if (compareIds(entry.streamId, this.lastId) <= 0) continue;
+      if (entry.previousId !== this.lastId) return false;
+      if (!this.deliver(entry.streamId, entry.message)) return true;
+    }
+    this.state = 'live';
+    return true;
+  }
+
+  private decode(entry: { readonly id: string; readonly fields: readonly string[] }): Message | BusError {
+    try {
+      return decodeEntry(this.channel, entry, 1);
+    } catch (error) {
+      return error instanceof BusError ? error : new BusError('invalid_data', String(error));
+    }
   }
 }

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { ResolvedRedisBusOptions } from './options.js';
 
 /** What each connection is for; also the suffix of its `CLIENT SETNAME` name. */
-export type ConnectionRole = 'command' | 'reader';
+export type ConnectionRole = 'command' | 'subscriber';
 
 /** The URL with any password replaced, for logs and error messages. */
 export function redactUrl(url: string): string {
@@ -17,13 +17,16 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * The two connections of a bus: `command` (publishes and every non-blocking command) and
- * `reader` (the one blocking `XREAD` of the instance). Both reconnect forever with a capped
- * backoff until closed, and neither queues commands while down, so nothing grows unbounded.
+ * The two connections of a bus: `command` (publishes, stream reads and group commands) and
+ * `subscriber` (pub/sub: the live announcements of every channel with subscribers here). Both
+ * reconnect forever with a capped backoff until closed, and neither queues commands while down,
+ * so nothing grows unbounded. The subscriber is pinged every `pingIntervalMs`: a connection that
+ * stopped answering (half-open TCP) would otherwise look idle forever.
  */
 export class Connections {
   readonly command: Redis;
-  readonly reader: Redis;
+  readonly subscriber: Redis;
+  private readonly pinger: NodeJS.Timeout;
   private readonly everReady = new Set<ConnectionRole>();
   private readonly down = new Set<ConnectionRole>();
   private readonly warnedAtStart = new Set<ConnectionRole>();
@@ -38,27 +41,30 @@ export class Connections {
     private readonly logger: BusLogger,
   ) {
     this.command = this.connect('command');
-    this.reader = this.connect('reader');
+    this.subscriber = this.connect('subscriber');
+    this.pinger = setInterval(() => this.pingSubscriber(), options.pingIntervalMs);
+    this.pinger.unref();
   }
 
   status(): BusStatus {
     if (this.closed) return 'closed';
     if (this.everReady.size < 2) return 'connecting';
-    return this.command.status === 'ready' && this.reader.status === 'ready' ? 'ready' : 'reconnecting';
+    return this.command.status === 'ready' && this.subscriber.status === 'ready' ? 'ready' : 'reconnecting';
   }
 
   /**
-   * Resolves when the command connection can take a command. While the first connection is
+   * Resolves when the connection of `role` can take a command. While the first connection is
    * being made it waits up to `connectTimeoutMs`; once the bus has been connected, a lost
    * connection fails at once with a retryable `not_connected` (callers retry, nothing queues).
    */
-  async usable(doing: string): Promise<void> {
+  async usable(doing: string, role: ConnectionRole = 'command'): Promise<void> {
     if (this.closed) throw new BusError('closed', `${doing} failed: the redis bus is closed`);
-    if (this.command.status === 'ready') return;
-    if (this.everReady.has('command')) {
-      throw new BusError('not_connected', `${doing} failed: the connection to Redis at ${redactUrl(this.options.url)} is down; reconnecting`);
+    const client = role === 'command' ? this.command : this.subscriber;
+    if (client.status === 'ready') return;
+    if (this.everReady.has(role)) {
+      throw new BusError('not_connected', `${doing} failed: the ${role} connection to Redis at ${redactUrl(this.options.url)} is down; reconnecting`);
     }
-    await this.waitReady(this.command, this.options.connectTimeoutMs, `the first connection to Redis at ${redactUrl(this.options.url)}`, this.closing.signal);
+    await this.waitReady(client, this.options.connectTimeoutMs, `the first connection to Redis at ${redactUrl(this.options.url)}`, this.closing.signal);
   }
 
   /**
@@ -104,18 +110,20 @@ export class Connections {
     });
   }
 
-  /** Drops the reader connection on purpose (the bus is closing): no reconnect, no warning. */
-  retireReader(): void {
-    this.retired.add('reader');
-    this.reader.disconnect();
+  /** Drops the subscriber connection on purpose (the bus is closing): no reconnect, no warning. */
+  retireSubscriber(): void {
+    clearInterval(this.pinger);
+    this.retired.add('subscriber');
+    this.subscriber.disconnect();
   }
 
   /** Closes both connections: politely (`QUIT`) within `timeoutMs`, else by dropping the socket. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     this.closing.abort();
+    clearInterval(this.pinger);
     await Promise.all(
-      [this.command, this.reader].map(async (client) => {
+      [this.command, this.subscriber].map(async (client) => {
         if (client.status === 'end') return;
         if (client.status !== 'ready') {
           client.disconnect();
@@ -132,6 +140,17 @@ export class Connections {
     );
   }
 
+  /** A subscriber that does not answer PING within commandTimeoutMs is dropped; ioredis reconnects it. */
+  private pingSubscriber(): void {
+    const client = this.subscriber;
+    if (this.closed || client.status !== 'ready') return;
+    client.ping().catch((error: unknown) => {
+      if (this.closed || this.retired.has('subscriber') || client.status !== 'ready') return;
+      this.logger.warn({ err: error }, 'the pub/sub connection did not answer PING; reconnecting it');
+      client.disconnect(true);
+    });
+  }
+
   private connect(role: ConnectionRole): Redis {
     const client = new Redis(this.options.url, {
       connectionName: `${this.options.clientName}:${role}`,
@@ -141,8 +160,9 @@ export class Connections {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       connectTimeout: this.options.connectTimeoutMs,
-      // Blocking reads have their own bound (the BLOCK argument plus a watchdog in the reader).
-      ...(role === 'command' ? { commandTimeout: this.options.commandTimeoutMs } : {}),
+      commandTimeout: this.options.commandTimeoutMs,
+      // LiveChannels subscribes again itself, then reads what was announced while it was away.
+      autoResubscribe: false,
       keepAlive: 10_000,
       retryStrategy: (times) => (this.closed || this.retired.has(role) ? null : Math.min(50 * 2 ** Math.min(times, 10), 2000)),
     });

@@ -9,7 +9,7 @@ import { idTimestamp } from './stream-id.js';
  */
 export const FIELDS = { id: 'id', data: 'data', headers: 'headers' } as const;
 
-/** The field/value list `XADD` writes for a publish. */
+/** The field/value list `XADD` writes for a publish; the data must stay the fourth value: the publish script announces it as ARGV[6]. */
 export function encodeFields(prepared: PreparedPublish): string[] {
   const fields: string[] = [FIELDS.id, prepared.id, FIELDS.data, prepared.payload];
   if (Object.keys(prepared.headers).length > 0) fields.push(FIELDS.headers, JSON.stringify(prepared.headers));
@@ -56,6 +56,7 @@ export function decodeEntry(channel: string, entry: StreamEntry, attempt: number
     id: id === undefined || id === '' ? entry.id : id,
     channel,
     data,
+    dataJson: payload,
     headers: decodeHeaders(fieldValue(entry.fields, FIELDS.headers), entry.id),
     timestamp: idTimestamp(entry.id),
     position: entry.id,

@@ -4,7 +4,7 @@ import { decodeEntry } from './entry-codec.js';
 import { isNoGroupError } from './map-error.js';
 import type { ResolvedRedisBusOptions } from './options.js';
 import { parseAutoClaim, parseDeliveryCounts, parseEntries, parseStreams, type StreamEntry } from './replies.js';
-import type { GroupWatcher, StreamReader } from './stream-reader.js';
+import type { LiveChannels, LiveListener } from './live-channels.js';
 import { asError, Subscriber } from './subscriber.js';
 
 /** Entries one member reads at a time: few, so members share the work and little waits unacknowledged. */
@@ -13,7 +13,7 @@ const GROUP_READ_COUNT = 16;
 /** What a member needs from its bus. */
 export interface GroupHost {
   readonly command: Redis;
-  readonly reader: StreamReader;
+  readonly live: LiveChannels;
   readonly options: ResolvedRedisBusOptions;
   /** Creates the group if it is missing (`XGROUP CREATE ... MKSTREAM`); true when it was created. */
   ensureGroup(key: string, group: string, startId: string): Promise<boolean>;
@@ -22,12 +22,13 @@ export interface GroupHost {
 }
 
 /**
- * One member of a consumer group: its own consumer name, non-blocking `XREADGROUP` when the
- * reader signals new entries (and on a timer, as a safety net), `XACK` after the handler
+ * One member of a consumer group: its own consumer name, non-blocking `XREADGROUP` when its
+ * channel announces new entries on pub/sub (and on a timer, as a safety net that also finds
+ * entries other tools added), `XACK` after the handler
  * succeeds, `XCLAIM` to itself for a retry after a failure, `XAUTOCLAIM` of entries other
  * members left idle for `claimIdleMs`, and dead-lettering after `maxAttempts`.
  */
-export class GroupMember extends Subscriber implements GroupWatcher {
+export class GroupMember extends Subscriber implements LiveListener {
   readonly mode = 'group' as const;
   private host: GroupHost | undefined;
   private consumer = '';
@@ -41,14 +42,21 @@ export class GroupMember extends Subscriber implements GroupWatcher {
   /** Ids queued or being handled here, so a claim never hands this member its own work twice. */
   private readonly inHand = new Set<string>();
 
-  /** Starts reading as `consumer` of `group`; `afterId` is where the reader's watch starts. */
-  start(host: GroupHost, group: string, consumer: string, afterId: string): void {
+  /** Starts reading as `consumer` of `group`; the bus has made it a listener of its channel already. */
+  start(host: GroupHost, group: string, consumer: string): void {
     this.host = host;
     this.group = group;
     this.consumer = consumer;
     const every = Math.min(Math.max(Math.floor(host.options.claimIdleMs / 2), 50), 5000);
     this.ticker = setInterval(() => void this.tick(), every);
-    host.reader.addWatcher(this.key, this.channel, this, afterId);
+    this.signal();
+  }
+
+  onLive(): void {
+    this.signal();
+  }
+
+  onResubscribed(): void {
     this.signal();
   }
 
@@ -80,7 +88,7 @@ export class GroupMember extends Subscriber implements GroupWatcher {
     clearInterval(this.ticker);
     for (const timer of this.retries) clearTimeout(timer);
     this.retries.clear();
-    this.host?.reader.removeWatcher(this.key, this);
+    this.host?.live.remove(this.key, this);
   }
 
   /** Removes the consumer from the group when it holds nothing (its pending entries would be lost). */
@@ -96,7 +104,7 @@ export class GroupMember extends Subscriber implements GroupWatcher {
     }
   }
 
-  /** Reads new entries while this member is idle and the reader said there are some. */
+  /** Reads new entries while this member is idle and its channel announced some. */
   private async pump(): Promise<void> {
     const host = this.host;
     if (host === undefined) return;

@@ -18,10 +18,11 @@ export interface RedisBusOptions {
    */
   readonly streamMaxLen?: number;
   /**
-   * Longest time one blocking read waits for new entries, in ms. New subscriptions interrupt it
-   * (`CLIENT UNBLOCK`), so this only bounds how long a lost interrupt can delay them. Default: 5000.
+   * How often the pub/sub connection is checked with `PING`, in ms. One that does not answer
+   * within `commandTimeoutMs` is dropped and reconnected, and every subscription then reads what
+   * it missed from its stream. Default: 5000.
    */
-  readonly blockMs?: number;
+  readonly pingIntervalMs?: number;
   /**
    * Group mode: how long a delivered message may stay unacknowledged before another member
    * takes it over (`XAUTOCLAIM`), in ms. Must exceed the longest handler run. Default: 30000.
@@ -29,12 +30,12 @@ export interface RedisBusOptions {
   readonly claimIdleMs?: number;
   /** Group mode: pause before a message whose handler threw is delivered again, in ms. Default: 100. */
   readonly retryDelayMs?: number;
-  /** Entries fetched per stream in one read. Default: 500. */
+  /** Entries fetched per `XRANGE` when a subscription reads its stream (replay, a gap, a reconnect). Default: 500. */
   readonly readBatchSize?: number;
   /**
    * Messages waiting for one subscription's handler. A broadcast subscription this far behind
-   * pauses reading its channel on this instance until it catches up (nothing is dropped while
-   * the stream still keeps the entries). Default: 10000.
+   * stops taking live messages until its queue has drained to half, then reads what it missed
+   * from the stream (nothing is dropped while the stream still keeps the entries). Default: 10000.
    */
   readonly maxPendingPerSubscription?: number;
   /** Largest accepted message in bytes (JSON data plus headers). Default: 1048576 (1 MiB). */
@@ -46,7 +47,7 @@ export interface RedisBusOptions {
   /** How long `close()` lets queued deliveries and publishes finish, in ms. Default: 5000. */
   readonly closeTimeoutMs?: number;
   /**
-   * Connection names are `<clientName>:command` and `<clientName>:reader` (see `CLIENT LIST`);
+   * Connection names are `<clientName>:command` and `<clientName>:subscriber` (see `CLIENT LIST`);
    * group consumer names start with it too. Letters, digits, `_`, `.`, `-`, `:`. Default: `'bus'`.
    */
   readonly clientName?: string;

@@ -19,16 +19,16 @@ import {
   type Subscription,
 } from '@app/core';
 import type { Redis } from 'ioredis';
-import { BroadcastSubscription } from './broadcast-subscription.js';
+import { BroadcastSubscription, type BroadcastHost } from './broadcast-subscription.js';
 import { Connections } from './connections.js';
-import { encodeFields } from './entry-codec.js';
 import { GroupMember, type GroupHost } from './group-member.js';
 import { streamKey } from './keys.js';
+import { LiveChannels } from './live-channels.js';
+import { storeAndAnnounce } from './live-script.js';
 import { isBusyGroupError, mapRedisError } from './map-error.js';
 import type { ResolvedRedisBusOptions } from './options.js';
 import { newestId, replayStart, type StartPoint } from './replay-start.js';
 import { parsePosition } from './stream-id.js';
-import { StreamReader } from './stream-reader.js';
 import type { Subscriber } from './subscriber.js';
 
 const FEATURES: readonly BusFeature[] = ['crossInstance', 'orderedPerChannel', 'replay', 'groups'];
@@ -36,13 +36,17 @@ const FEATURES: readonly BusFeature[] = ['crossInstance', 'orderedPerChannel', '
 /** Dead letters may exceed the payload limit by the dead-letter headers, so a full-size message can still be parked. */
 const DEAD_LETTER_ALLOWANCE_BYTES = 4096;
 
-/** A bus on Redis Streams: one stream per channel, one command and one reader connection per instance. */
-export class RedisBus implements MessageBus, GroupHost {
+/**
+ * A bus on Redis Streams: one stream per channel for history, pub/sub for live delivery (see
+ * live-script.ts), one command and one pub/sub connection per instance.
+ */
+export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
   readonly driver = 'redis';
   readonly features: ReadonlySet<BusFeature>;
   readonly limits: BusLimits;
   private readonly connections: Connections;
-  readonly reader: StreamReader;
+  readonly live: LiveChannels;
+  readonly readBatchSize: number;
   private readonly instanceId = randomBytes(4).toString('hex');
   private consumers = 0;
   private readonly subscriptions = new Set<Subscriber>();
@@ -53,9 +57,9 @@ export class RedisBus implements MessageBus, GroupHost {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
     // Durability is Redis's to give; the operator says whether it is configured (see RedisBusOptions.persistent).
     this.features = new Set(options.persistent ? [...FEATURES, 'persistent'] : FEATURES);
+    this.readBatchSize = options.readBatchSize;
     this.connections = new Connections(options, options.logger);
-    this.reader = new StreamReader(this.connections, options, options.logger);
-    this.reader.start();
+    this.live = new LiveChannels(this.connections.subscriber, options.logger);
     if (options.persistent) this.command.once('ready', () => void this.checkPersistence());
   }
 
@@ -89,26 +93,37 @@ export class RedisBus implements MessageBus, GroupHost {
     const key = streamKey(this.options.keyPrefix, channel);
     try {
       await this.connections.usable(doing);
+      await this.connections.usable(doing, 'subscriber');
       if (resolved.mode === 'group') {
         const group = resolved.group as string;
         const start: StartPoint = from === undefined ? { afterId: '$', replay: 'none' } : await replayStart(this.command, key, from);
         const created = await this.ensureGroup(key, group, start.afterId);
-        const watchFrom = await newestId(this.command, key);
-        this.assertOpen();
         // An existing group keeps its own position: `from` only places a group this call creates.
         const member = new GroupMember(channel, key, created ? start.replay : 'none', ...this.subscriberArgs(handler, resolved));
+        await this.live.add(key, channel, member);
+        if (this.closing !== undefined) {
+          this.live.remove(key, member);
+          this.assertOpen();
+        }
         this.consumers += 1;
         this.subscriptions.add(member);
-        member.start(this, group, `${this.options.clientName}-${this.instanceId}-${this.consumers}`, watchFrom);
+        member.start(this, group, `${this.options.clientName}-${this.instanceId}-${this.consumers}`);
         return member;
       }
-      const start: StartPoint = from === undefined ? { afterId: await newestId(this.command, key), replay: 'none' } : await replayStart(this.command, key, from);
-      this.assertOpen();
-      const subscription = new BroadcastSubscription(channel, key, start.replay, ...this.subscriberArgs(handler, resolved));
-      subscription.attach(this.reader, start.afterId);
-      this.subscriptions.add(subscription);
-      this.reader.addBroadcast(subscription);
-      return subscription;
+      const replay: StartPoint | undefined = from === undefined ? undefined : await replayStart(this.command, key, from);
+      const subscription = new BroadcastSubscription(channel, key, replay?.replay ?? 'none', ...this.subscriberArgs(handler, resolved));
+      // Announcements are heard (and held) from here on; the start id read after this loses none.
+      await this.live.add(key, channel, subscription);
+      try {
+        const afterId = replay?.afterId ?? (await newestId(this.command, key));
+        this.assertOpen();
+        this.subscriptions.add(subscription);
+        subscription.begin(this, afterId, replay !== undefined);
+        return subscription;
+      } catch (error) {
+        this.live.remove(key, subscription);
+        throw error;
+      }
     } catch (error) {
       throw mapRedisError(error, doing, { closed: this.closing !== undefined });
     }
@@ -129,6 +144,10 @@ export class RedisBus implements MessageBus, GroupHost {
     }
   }
 
+  stopListening(subscription: BroadcastSubscription): void {
+    this.live.remove(subscription.key, subscription);
+  }
+
   async deadLetter(channel: string, message: Message, error: unknown): Promise<void> {
     const limits = { maxPayloadBytes: this.limits.maxPayloadBytes + DEAD_LETTER_ALLOWANCE_BYTES };
     const prepared = preparePublish(channel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) }, limits);
@@ -140,11 +159,10 @@ export class RedisBus implements MessageBus, GroupHost {
     try {
       // Checked synchronously when ready, so publishes leave in the order they were called.
       if (this.command.status !== 'ready') await this.connections.usable(doing);
-      const trim = this.options.streamMaxLen > 0 ? ['MAXLEN', '~', this.options.streamMaxLen] : [];
       const key = streamKey(this.options.keyPrefix, prepared.channel);
       this.connections.batchCommandWrites();
-      const position = await this.command.call('XADD', [key, ...trim, '*', ...encodeFields(prepared)]);
-      if (typeof position !== 'string') throw new BusError('internal', `XADD returned ${String(position)} instead of an entry id`);
+      const position = await storeAndAnnounce(this.command, key, this.options.streamMaxLen, prepared);
+      if (typeof position !== 'string') throw new BusError('internal', `the publish script returned ${String(position)} instead of an entry id`);
       return { id: prepared.id, position };
     } catch (error) {
       throw mapRedisError(error, doing, { closed: this.closing !== undefined && this.connections.status() === 'closed' });
@@ -183,7 +201,8 @@ export class RedisBus implements MessageBus, GroupHost {
     } catch (error) {
       logger.warn({ err: error }, 'closing with publishes still in flight');
     }
-    await this.reader.stop();
+    this.live.stop();
+    this.connections.retireSubscriber();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.drainAndEnd(closeTimeoutMs)));
     await this.connections.close(closeTimeoutMs);
   }

@@ -6,7 +6,7 @@ export const DEFAULTS = {
   url: 'redis://127.0.0.1:6379',
   keyPrefix: 'bus:',
   streamMaxLen: 10_000,
-  blockMs: 5000,
+  pingIntervalMs: 5000,
   claimIdleMs: 30_000,
   retryDelayMs: 100,
   readBatchSize: 500,
@@ -26,7 +26,7 @@ type NumericOption = {
 /** Allowed range of every numeric option. */
 export const RANGES: Readonly<Record<NumericOption, { min: number; max: number }>> = {
   streamMaxLen: { min: 0, max: 1_000_000_000 },
-  blockMs: { min: 10, max: 600_000 },
+  pingIntervalMs: { min: 100, max: 600_000 },
   claimIdleMs: { min: 10, max: 86_400_000 },
   retryDelayMs: { min: 0, max: 600_000 },
   readBatchSize: { min: 1, max: 100_000 },
@@ -79,7 +79,7 @@ export function resolveOptions(options: RedisBusOptions): ResolvedRedisBusOption
     keyPrefix,
     clientName,
     streamMaxLen: number('streamMaxLen'),
-    blockMs: number('blockMs'),
+    pingIntervalMs: number('pingIntervalMs'),
     claimIdleMs: number('claimIdleMs'),
     retryDelayMs: number('retryDelayMs'),
     readBatchSize: number('readBatchSize'),

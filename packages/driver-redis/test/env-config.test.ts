@@ -16,13 +16,13 @@ function configError(env: Record<string, string>): Error {
 describe('redis driver configuration', () => {
   it('lists its settings with defaults', () => {
     const names = driver.settings.map((setting) => setting.env);
-    expect(names).toEqual(expect.arrayContaining(['REDIS_URL', 'REDIS_KEY_PREFIX', 'REDIS_STREAM_MAXLEN', 'REDIS_BLOCK_MS', 'REDIS_CLAIM_IDLE_MS']));
+    expect(names).toEqual(expect.arrayContaining(['REDIS_URL', 'REDIS_KEY_PREFIX', 'REDIS_STREAM_MAXLEN', 'REDIS_PING_INTERVAL_MS', 'REDIS_CLAIM_IDLE_MS']));
     expect(driver.settings.find((setting) => setting.env === 'REDIS_URL')?.default).toBe('redis://127.0.0.1:6379');
   });
 
   it.each([
-    ['REDIS_BLOCK_MS', 'soon'],
-    ['REDIS_BLOCK_MS', '-5'],
+    ['REDIS_PING_INTERVAL_MS', 'soon'],
+    ['REDIS_PING_INTERVAL_MS', '-5'],
     ['REDIS_STREAM_MAXLEN', '1.5'],
     ['REDIS_CLAIM_IDLE_MS', '0'],
     ['REDIS_KEY_PREFIX', 'has{brace}'],
@@ -42,7 +42,7 @@ describe('redis driver configuration', () => {
   });
 
   it('bad factory options are rejected with invalid_options before connecting', async () => {
-    await expectBusError(async () => createRedisBus({ blockMs: 0 }), 'invalid_options');
+    await expectBusError(async () => createRedisBus({ pingIntervalMs: 0 }), 'invalid_options');
     await expectBusError(async () => createRedisBus({ url: 'tcp://x' }), 'invalid_options');
     await expectBusError(async () => createRedisBus({ keyPrefix: 'a{b}' }), 'invalid_options');
   });

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { isBusError, type MessageBus } from '@app/core';
+import { Inbox, settle } from '@app/core/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
+
+const url = inject('redisUrl');
+const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
+
+/** Redis's client id of the connection named `name`, from `CLIENT LIST`. */
+async function clientId(raw: Redis, name: string): Promise<string> {
+  const list = (await raw.call('CLIENT', ['LIST'])) as string;
+  const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
+  const id = /^id=(\d+)/.exec(line ?? '')?.[1];
+  if (id === undefined) throw new Error(`no Redis client named ${name}`);
+  return id;
+}
+
+describe('redis bus live delivery over pub/sub', () => {
+  const prefix = uniquePrefix('live');
+  const clientName = `live-${randomBytes(3).toString('hex')}`;
+  let subscriber: MessageBus;
+  let publisher: MessageBus;
+  let raw: Redis;
+
+  beforeAll(async () => {
+    subscriber = await readyBus({ url, keyPrefix: prefix, clientName });
+    publisher = await readyBus({ url, keyPrefix: prefix });
+    raw = rawClient(url);
+  });
+
+  afterAll(async () => {
+    await Promise.all([subscriber.close(), publisher.close()]);
+    raw.disconnect();
+    await deleteKeys(url, prefix);
+  });
+
+  it('a pub/sub connection killed mid-stream loses nothing: what was announced meanwhile is read from the stream', async () => {
+    const inbox = new Inbox<number>();
+    await subscriber.subscribe('room:kill', inbox.handler);
+    const killAt = 150;
+    for (const index of range(400)) {
+      if (index === killAt) {
+        await raw.call('CLIENT', ['KILL', 'ID', await clientId(raw, `${clientName}:subscriber`)]);
+      }
+      // Not awaited one by one: a steady stream keeps publishing while the subscriber reconnects.
+      void publisher.publish('room:kill', index);
+      if (index % 20 === 19) await settle(10);
+    }
+    await inbox.waitFor(400, 15_000, 'every message across the reconnect');
+    await settle(200);
+    expect(inbox.data).toEqual(range(400));
+    expect(subscriber.status()).toBe('ready');
+  });
+
+  it('a subscriber that missed an announcement notices from the next one and reads the gap from the stream', async () => {
+    const inbox = new Inbox<unknown>();
+    await subscriber.subscribe('room:gap', inbox.handler);
+    await publisher.publish('room:gap', 'first');
+    await inbox.waitFor(1, 10_000);
+    // Stored but never announced, as if the announcement had been lost.
+    await raw.xadd(`${prefix}{room}:room:gap`, '*', 'id', 'silent', 'data', '"unannounced"');
+    await publisher.publish('room:gap', 'third');
+    await inbox.waitFor(3, 10_000, 'the unannounced entry and the next message');
+    await settle(100);
+    expect(inbox.data).toEqual(['first', 'unannounced', 'third']);
+    expect(inbox.messages.map((message) => message.id)).toEqual([expect.any(String), 'silent', expect.any(String)]);
+  });
+
+  it("ignores what someone else PUBLISHes on a channel's pub/sub name, reporting it, and keeps delivering", async () => {
+    const errors: Error[] = [];
+    const inbox = new Inbox<string>();
+    await subscriber.subscribe('room:noise', inbox.handler, { onError: (error) => errors.push(error) });
+    await raw.publish(`${prefix}{room}:room:noise`, 'not an announcement');
+    await publisher.publish('room:noise', 'real');
+    await inbox.waitFor(1, 10_000);
+    await waitUntil(() => errors.length === 1, 5000, 'the foreign announcement reported');
+    expect(inbox.data).toEqual(['real']);
+    expect(isBusError(errors[0]) && errors[0].reason).toBe('invalid_data');
+  });
+
+  it('carries the JSON text of the data as dataJson, live and from the stream', async () => {
+    const live = new Inbox();
+    await subscriber.subscribe('room:json', live.handler);
+    const receipt = await publisher.publish('room:json', { move: [1, 2], who: 'ann' });
+    await live.waitFor(1, 10_000);
+    const replayed = new Inbox();
+    await subscriber.subscribe('room:json', replayed.handler, { from: '0-0' });
+    await replayed.waitFor(1, 10_000);
+    for (const message of [live.messages[0], replayed.messages[0]]) {
+      expect(message?.dataJson).toBe('{"move":[1,2],"who":"ann"}');
+      expect(message?.position).toBe(receipt.position);
+    }
+  });
+});
