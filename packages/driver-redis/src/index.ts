@@ -7,10 +7,11 @@ import { resolveOptions } from './resolve-options.js';
 export type { RedisBusOptions } from './options.js';
 
 /**
- * Creates a bus on Redis Streams (ioredis): one stream per channel, `XREAD` fan-out to every
- * instance, consumer groups for `mode: 'group'`, replay from stream ids. It connects at once;
- * `status()` is `connecting` until both connections are up, and `publish`/`subscribe` wait for
- * that first connection up to `connectTimeoutMs`. Throws `invalid_options` for a bad option.
+ * Creates a bus on Redis (ioredis): one stream per channel for history and replay, pub/sub for
+ * live delivery to every instance, consumer groups for `mode: 'group'`, replay from stream ids.
+ * It connects at once; `status()` is `connecting` until both connections are up, and
+ * `publish`/`subscribe` wait for that first connection up to `connectTimeoutMs`. Throws
+ * `invalid_options` for a bad option.
  */
 export function createRedisBus(options: RedisBusOptions = {}): MessageBus {
   return new RedisBus(resolveOptions(options));
