@@ -13,6 +13,12 @@ const children = new Set<ChildProcess>();
 const STOP_GRACE_MS = 3000;
 const TAIL_LINES = 20;
 
+/** Registers a child started elsewhere (load workers) so that `killAllNow` covers it too. */
+export function trackChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
 /** Every child still running; killed by `killAllNow` at exit. */
 export function runningChildren(): number {
   return children.size;

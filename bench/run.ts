@@ -1,143 +1,37 @@
-// `pnpm bench`: the same fan-out workload against our server (Redis, Kafka) and Socket.IO with its
-// Redis adapters, two server processes each. See bench/README.md.
+// `pnpm bench [--workload fanout,rooms,...|all]`: the workloads of bench/README.md against our
+// server (Redis, Kafka, memory) and its peers, in one run; tables, targets, JSON and an SVG chart.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchConnection } from './clients/bench-connection.js';
-import { killAllNow, startServer, waitReady, type ServerProcess } from './child-processes.js';
+import { performance } from 'node:perf_hooks';
+import { chartSvg } from './chart.js';
+import { killAllNow } from './child-processes.js';
 import { deleteKafkaPrefix, deleteRedisKeys } from './cleanup.js';
-import { loadOptions, type BenchOptions, type SystemName } from './options.js';
-import { jsonReport, medianOf, roundLine, summaryText, type SystemReport } from './report.js';
-import { kafkaPrefix, SYSTEMS, type SystemSpec } from './systems.js';
-import { runRound, type RoundClients, type RoundResult } from './workload.js';
+import { clockTicks } from './cpu.js';
+import { describeMachine } from './machine.js';
+import { ALL_WORKLOADS, loadOptions, systemsFor, type BenchOptions, type WorkloadName } from './options.js';
+import { kafkaPrefix } from './systems.js';
+import { evaluateTargets, targetsText } from './targets.js';
+import { connectionsTable, runConnections, type ConnectionsSummary } from './workloads/connections.js';
+import { runFanout, type FanoutOutcome } from './workloads/fanout.js';
+import { fanoutRateWorkload, roomsScaleWorkload, roomsWorkload, type TimedWorkload } from './workloads/room-workloads.js';
+import { timedTable } from './workloads/timed-result.js';
+import { runTimed, type TimedOutcome } from './workloads/timed-runner.js';
 
-const CONNECT_BATCH = 10;
 const CLEANUP_TIMEOUT_MS = 20_000;
-
+const REPO_ROOT = join(import.meta.dirname, '..');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function connectAll(spec: SystemSpec, options: BenchOptions, a: ServerProcess, b: ServerProcess, opened: BenchConnection[]): Promise<RoundClients> {
-  const track = async (url: string): Promise<BenchConnection> => {
-    const connection = await spec.connect(url, options);
-    opened.push(connection);
-    return connection;
-  };
-  const publisher = await track(a.url);
-  const local: BenchConnection[] = [];
-  const remote: BenchConnection[] = [];
-  for (let start = 0; start < options.subscribers; start += CONNECT_BATCH) {
-    const batch: Promise<void>[] = [];
-    for (let i = start; i < Math.min(options.subscribers, start + CONNECT_BATCH); i++) {
-      const onA = i % 2 === 0;
-      batch.push(track(onA ? a.url : b.url).then((c) => void (onA ? local : remote).push(c)));
-    }
-    await Promise.all(batch);
-  }
-  return { publisher, local, remote };
-}
-
-/** One system with its two servers up and its clients connected, collecting round results. */
-interface Prepared {
-  readonly name: SystemName;
-  readonly spec: SystemSpec;
-  readonly servers: ServerProcess[];
-  readonly opened: BenchConnection[];
-  clients?: RoundClients;
-  warmup?: RoundResult;
-  readonly rounds: RoundResult[];
-  failure?: string;
-}
-
-async function prepare(name: SystemName, options: BenchOptions): Promise<Prepared> {
-  const spec = SYSTEMS[name];
-  const prepared: Prepared = { name, spec, servers: [], opened: [], rounds: [] };
-  try {
-    for (const instance of ['A', 'B'] as const) {
-      const { args, env } = spec.server(options, instance);
-      const server = await startServer(`${name}-${instance}`, args, { ...process.env, ...env }, options.startTimeoutMs);
-      prepared.servers.push(server);
-      await waitReady(server.url, options.startTimeoutMs);
-    }
-    const [a, b] = prepared.servers as [ServerProcess, ServerProcess];
-    say(`- ${name}: ${spec.label}; A ${a.url} (pid ${a.pid}), B ${b.url} (pid ${b.pid})`);
-    prepared.clients = await connectAll(spec, options, a, b, prepared.opened);
-  } catch (error) {
-    prepared.failure = message(error);
-    say(`- ${name}: failed to start: ${prepared.failure}`);
-  }
-  return prepared;
-}
-
-async function teardown(prepared: Prepared): Promise<void> {
-  for (const connection of prepared.opened) connection.close();
-  await Promise.all(prepared.servers.map((s) => s.stop()));
-}
-
-/** Round `round` (0 = warm-up) of one system; a failure takes the system out of the later rounds. */
-async function playRound(p: Prepared, round: number, options: BenchOptions): Promise<void> {
-  if (p.failure !== undefined || p.clients === undefined) return;
-  const label = round === 0 ? 'warm-up' : `round ${round}`;
-  const channel = `bench:${options.runId}-${p.name}-${round === 0 ? 'w' : `r${round}`}`;
-  try {
-    const result = await runRound(p.clients, channel, options);
-    say(roundLine(p.name, label, result));
-    if (round === 0) p.warmup = result;
-    else p.rounds.push(result);
-  } catch (error) {
-    p.failure = `${label}: ${message(error)}`;
-    say(`  ${p.name} ${label} failed: ${p.failure}`);
-  }
-  await new Promise((r) => setTimeout(r, 500));
-}
-
-function toReport(p: Prepared): SystemReport {
-  const base = { name: p.name, label: p.spec.label, rounds: p.rounds, ...(p.warmup ? { warmup: p.warmup } : {}) };
-  const measured = p.rounds.length > 0 ? { median: medianOf(p.rounds) } : {};
-  if (p.failure !== undefined) return { ...base, status: 'failed', reason: p.failure, ...measured };
-  return { ...base, status: 'ran', ...measured };
-}
-
-/**
- * Starts every runnable system, then plays the rounds interleaved (warm-ups first, then round k of
- * each system, the order rotating every round) so that load from elsewhere on the machine spreads
- * over all systems instead of hitting whichever happened to run at that moment.
- */
-async function runAll(options: BenchOptions): Promise<SystemReport[]> {
-  const skipped: SystemReport[] = [];
-  const prepared: Prepared[] = [];
-  try {
-    for (const name of options.systems as SystemName[]) {
-      const reason = await SYSTEMS[name].precheck(options);
-      if (reason === undefined) {
-        prepared.push(await prepare(name, options));
-        continue;
-      }
-      say(`- ${name}: skipped: ${reason}`);
-      skipped.push({ name, label: SYSTEMS[name].label, status: 'skipped', reason, rounds: [] });
-    }
-    for (let round = 0; round <= options.rounds; round++) {
-      for (let k = 0; k < prepared.length; k++) {
-        await playRound(prepared[(k + round) % prepared.length] as Prepared, round, options);
-      }
-    }
-  } finally {
-    await Promise.all(prepared.map(teardown));
-  }
-  const reports = [...prepared.map(toReport), ...skipped];
-  return options.systems.map((name) => reports.find((r) => r.name === name)).filter((r) => r !== undefined);
-}
-
-async function cleanup(options: BenchOptions, usedKafka: boolean): Promise<void> {
+async function cleanup(options: BenchOptions): Promise<void> {
   try {
     const keys = await deleteRedisKeys(options.redisUrl, options.runId, CLEANUP_TIMEOUT_MS);
     say(`cleanup: deleted ${keys} Redis key(s) ${options.runId}*`);
   } catch (error) {
     say(`cleanup: Redis keys ${options.runId}* not deleted: ${message(error)}`);
   }
-  if (!usedKafka) return;
   try {
     const { topics, groups } = await deleteKafkaPrefix(options.kafkaBrokers, kafkaPrefix(options), CLEANUP_TIMEOUT_MS);
-    say(`cleanup: deleted Kafka topic(s) [${topics.join(', ')}] and ${groups.length} consumer group(s) ${kafkaPrefix(options)}*`);
+    if (topics.length + groups.length > 0) say(`cleanup: deleted Kafka topic(s) [${topics.join(', ')}] and ${groups.length} consumer group(s) ${kafkaPrefix(options)}*`);
   } catch (error) {
     say(`cleanup: Kafka topics ${kafkaPrefix(options)}* not deleted: ${message(error)}`);
   }
@@ -156,27 +50,77 @@ function installExitHandlers(options: BenchOptions): void {
     killAllNow();
     const force = setTimeout(() => process.exit(130), CLEANUP_TIMEOUT_MS + 5000);
     force.unref();
-    void cleanup(options, options.systems.includes('ours-kafka')).finally(() => process.exit(130));
+    void cleanup(options).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
 
+function timedDefinition(name: WorkloadName, options: BenchOptions): TimedWorkload | undefined {
+  if (name === 'rooms') return roomsWorkload(options);
+  if (name === 'rooms-scale') return roomsScaleWorkload(options);
+  if (name === 'fanout-rate') return fanoutRateWorkload(options);
+  return undefined;
+}
+
 async function main(): Promise<void> {
-  const options = loadOptions(process.env);
+  const options = loadOptions(process.env, process.argv.slice(2));
   installExitHandlers(options);
   const startedAt = new Date();
-  say(`bench run ${options.runId}: ${options.systems.join(', ')}`);
-  say(`S=${options.subscribers} N=${options.messages} W=${options.window} rounds=${options.rounds} (+1 warm-up) redis=${options.redisUrl} kafka=${options.kafkaBrokers}`);
-  const reports = await runAll(options);
-  await cleanup(options, reports.some((r) => r.name === 'ours-kafka' && r.status !== 'skipped'));
-  say('');
-  say(summaryText(reports, options));
+  const machine = await describeMachine(options.redisUrl, REPO_ROOT, clockTicks());
+  say(`bench run ${options.runId}: workloads ${options.workloads.join(', ')}; redis=${options.redisUrl} kafka=${options.kafkaBrokers}`);
+  say(`machine: ${machine.nproc} x ${machine.cpuModel}, Node ${machine.node}, Redis ${machine.redis}, Kafka ${machine.kafka}, open files ${machine.openFilesLimit}`);
+  const timed: TimedOutcome[] = [];
+  const tables: Record<string, string> = {};
+  const seconds: Record<string, number> = {};
+  let fanout: FanoutOutcome | undefined;
+  let connections: ConnectionsSummary[] = [];
+  for (const name of options.workloads) {
+    const t0 = performance.now();
+    say(`\n== workload ${name} ==`);
+    try {
+      const definition = timedDefinition(name, options);
+      if (definition !== undefined) {
+        for (const n of definition.notApplicable) say(`- ${n.system}: not in ${name}: ${n.reason}`);
+        const shapes = definition.shapes.map((s) => `${s.tag} for ${s.durationMs / 1000} s`).join(', ');
+        say(`${shapes}, ${definition.rounds} interleaved round(s) after a warm-up`);
+        const outcome = await runTimed(name, systemsFor(options, definition.systems), definition.shapes, definition.rounds, options, Math.min(3000, definition.shapes[0]?.durationMs ?? 0));
+        timed.push(outcome);
+        tables[name] = timedTable(outcome.summaries, outcome.skipped);
+      } else if (name === 'fanout') {
+        fanout = await runFanout(options);
+        tables[name] = fanout.table;
+      } else {
+        connections = await runConnections(options);
+        tables[name] = connectionsTable(connections, options);
+      }
+    } catch (error) {
+      say(`workload ${name} failed: ${message(error)}`);
+      tables[name] = `failed: ${message(error)}`;
+    }
+    seconds[name] = (performance.now() - t0) / 1000;
+    say(`\n${tables[name] ?? ''}\n(${name}: ${seconds[name]?.toFixed(0)} s)`);
+  }
+  await cleanup(options);
+  const summaries = timed.flatMap((t) => t.summaries);
+  const targets = evaluateTargets(summaries, connections);
+  say('\n== results ==');
+  for (const [name, table] of Object.entries(tables)) say(`\n### ${name} (${seconds[name]?.toFixed(0)} s)\n\n${table}`);
+  say(`\n### targets\n\n${targetsText(targets)}`);
+
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(jsonReport(reports, options, startedAt), null, 2)}\n`);
-  say(`\nresults: ${file}`);
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const file = join(dir, `${stamp}.json`);
+  const report = { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, options, seconds, fanout: fanout?.reports, timed, connections, targets };
+  // Latency samples are summarized already; the raw arrays would make the file huge.
+  writeFileSync(file, `${JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? undefined : v), 2)}\n`);
+  const svg = chartSvg(summaries, `${startedAt.toISOString().slice(0, 16)} · ${machine.nproc} x ${machine.cpuModel} · Node ${machine.node} · Redis ${machine.redis} · Kafka ${machine.kafka}`);
+  writeFileSync(join(dir, `${stamp}.svg`), svg);
+  // docs/benchmarks.svg is committed: only a full run (every workload) replaces it, or BENCH_SVG=path.
+  const docsSvg = process.env['BENCH_SVG'] ?? (ALL_WORKLOADS.every((w) => options.workloads.includes(w)) ? join(REPO_ROOT, 'docs', 'benchmarks.svg') : undefined);
+  if (docsSvg !== undefined && summaries.length > 0) writeFileSync(docsSvg, svg);
+  say(`\nresults: ${file} (+ .svg${docsSvg === undefined ? '' : `, ${docsSvg}`}); total ${Object.values(seconds).reduce((a, b) => a + b, 0).toFixed(0)} s`);
 }
 
 main().then(

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { BenchConnection, BenchPayload } from './clients/bench-connection.js';
-import { summarize, type LatencySummary } from './stats.js';
+import type { BenchConnection, BenchPayload } from '../clients/bench-connection.js';
+import { summarize, type LatencySummary } from '../stats.js';
 
 export interface RoundSettings {
   readonly messages: number;

@@ -1,7 +1,6 @@
-import { cpus } from 'node:os';
-import type { BenchOptions } from './options.js';
-import { median } from './stats.js';
-import type { RoundResult } from './workload.js';
+import type { BenchOptions } from '../options.js';
+import { median } from '../stats.js';
+import type { RoundResult } from './fanout-round.js';
 
 export interface SystemReport {
   readonly name: string;
@@ -104,16 +103,4 @@ export function summaryText(reports: readonly SystemReport[], options: BenchOpti
     lines.push(`- ${r.system}/${r.baseline}: ${x(r.throughput)} throughput, ${x(r.p50)} p50 latency, ${x(r.p99)} p99 latency`);
   }
   return lines.join('\n');
-}
-
-export function jsonReport(reports: readonly SystemReport[], options: BenchOptions, startedAt: Date): unknown {
-  const cpu = cpus();
-  return {
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version, platform: process.platform },
-    options,
-    systems: reports,
-    ratios: ratios(reports),
-  };
 }

@@ -1,0 +1,173 @@
+// Peer `kafka-loop`: a bare kafkajs producer -> consumer loop on the same brokers, the ceiling for
+// our Kafka driver at the rooms shape. Forked by the bench and driven like a load worker
+// (bench/load/load-protocol.ts): 'connect' creates the topic and joins two consumer groups, one
+// per "instance"; 'run' produces one record per message (key = room channel, so one partition
+// per room keeps its order), at the rooms rate, through one idempotent producer with acks=all,
+// one batch in flight at a time (what the driver does), and measures produce -> consume latency.
+// A consumed record stands for the players/2 deliveries an instance would make from it, so
+// `expected`/`delivered` compare with the WebSocket systems (sent × players).
+import { performance } from 'node:perf_hooks';
+import { Kafka, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
+import type { ConnectCommand, FromWorker, LoadResult, RunCommand, ToWorker } from '../load/load-protocol.js';
+
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const topic = process.env['KAFKA_LOOP_TOPIC'] ?? 'kafka-loop';
+const send = (message: FromWorker): void => void process.send?.(message);
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const kafka = new Kafka({ clientId: 'bench-kafka-loop', brokers, logLevel: logLevel.WARN });
+
+interface Receiver {
+  seen: Uint8Array[];
+  maxSeq: Int32Array;
+  consumed: number;
+  duplicates: number;
+  reordered: number;
+}
+
+let producer: Producer | undefined;
+let consumers: Consumer[] = [];
+let receivers: Receiver[] = [];
+let rooms = 0;
+let players = 2;
+let samples = new Float64Array(0);
+let sampleCount = 0;
+let lastConsumedAt = 0;
+
+function onRecord(receiver: Receiver, value: Buffer | null): void {
+  if (value === null) return;
+  const { r, s, t } = JSON.parse(value.toString()) as { r: number; s: number; t: number };
+  const seen = receiver.seen[r];
+  if (seen === undefined || s < 0 || s >= seen.length) return;
+  const now = performance.now();
+  if (seen[s] === 1) {
+    receiver.duplicates += 1;
+    return;
+  }
+  seen[s] = 1;
+  if (s < (receiver.maxSeq[r] ?? -1)) receiver.reordered += 1;
+  else receiver.maxSeq[r] = s;
+  receiver.consumed += 1;
+  if (sampleCount < samples.length) samples[sampleCount++] = now - t;
+  lastConsumedAt = now;
+}
+
+async function connect(cmd: ConnectCommand): Promise<void> {
+  rooms = cmd.channels.length;
+  players = cmd.players;
+  const admin = kafka.admin();
+  await admin.connect();
+  const { brokers: live } = await admin.describeCluster();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: Math.min(3, live.length) }], waitForLeaders: true });
+  await admin.disconnect();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  receivers = [];
+  consumers = [];
+  for (const instance of ['A', 'B']) {
+    const receiver: Receiver = { seen: [], maxSeq: new Int32Array(0), consumed: 0, duplicates: 0, reordered: 0 };
+    const consumer = kafka.consumer({ groupId: `${topic}-${instance}`, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => onRecord(receiver, message.value) });
+    await joined;
+    receivers.push(receiver);
+    consumers.push(consumer);
+  }
+  send({ type: 'connected', connections: consumers.length, failed: 0 });
+}
+
+async function run(cmd: RunCommand): Promise<LoadResult> {
+  if (producer === undefined) throw new Error('run before connect');
+  const active = producer;
+  const perRoom = Math.max(1, Math.floor((cmd.ratePerRoom * cmd.durationMs) / 1000));
+  const total = rooms * perRoom;
+  for (const receiver of receivers) {
+    receiver.seen = Array.from({ length: rooms }, () => new Uint8Array(perRoom));
+    receiver.maxSeq = new Int32Array(rooms).fill(-1);
+  }
+  samples = new Float64Array(total * receivers.length);
+  sampleCount = 0;
+  const intervalMs = 1000 / (cmd.ratePerRoom * rooms);
+  let sent = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let maxLag = 0;
+  let queue: Message[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let sending = false;
+  const flush = (): void => {
+    if (sending || queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    sending = true;
+    active
+      .send({ topic, messages: batch, acks: -1 })
+      .catch((error: unknown) => {
+        errors += batch.length;
+        firstError ??= describe(error);
+      })
+      .finally(() => {
+        sending = false;
+        inFlight -= batch.length;
+        flush();
+      });
+  };
+  const cpuBefore = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      while (sent < total && t0 + sent * intervalMs <= now) {
+        maxLag = Math.max(maxLag, now - (t0 + sent * intervalMs));
+        const room = sent % rooms;
+        queue.push({ key: `room-${room}`, value: JSON.stringify({ r: room, s: Math.floor(sent / rooms), t: performance.now() }) });
+        sent += 1;
+        inFlight += 1;
+      }
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      flush();
+      if (sent >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  const doneAt = performance.now();
+  const consumed = (): number => receivers.reduce((n, r) => n + r.consumed, 0);
+  while (consumed() < total * receivers.length && performance.now() - Math.max(doneAt, lastConsumedAt) < cmd.idleMs) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const perRecord = players / receivers.length;
+  return {
+    sent,
+    publishErrors: errors,
+    ...(firstError === undefined ? {} : { firstPublishError: firstError }),
+    expected: total * players,
+    delivered: consumed() * perRecord,
+    duplicates: receivers.reduce((n, r) => n + r.duplicates, 0) * perRecord,
+    reordered: receivers.reduce((n, r) => n + r.reordered, 0) * perRecord,
+    latencies: samples.slice(0, sampleCount),
+    maxInFlight,
+    maxSendLagMs: maxLag,
+    cpuUs: cpu.user + cpu.system,
+    elapsedMs: (lastConsumedAt > 0 ? lastConsumedAt : performance.now()) - t0,
+  };
+}
+
+async function handle(command: ToWorker): Promise<void> {
+  if (command.type === 'connect') await connect(command);
+  else if (command.type === 'run') send({ type: 'result', result: await run(command) });
+  else {
+    await Promise.allSettled([...consumers.map((c) => c.disconnect()), producer?.disconnect()]);
+    process.exit(0);
+  }
+}
+
+process.on('message', (command: ToWorker) => {
+  handle(command).catch((error: unknown) => send({ type: 'failed', error: describe(error) }));
+});
+process.on('disconnect', () => process.exit(0));
+send({ type: 'started' });
