@@ -2,18 +2,21 @@
 // our Kafka driver at the rooms shape. Forked by the bench and driven like a load worker
 // (bench/load/load-protocol.ts): 'connect' creates the topic and joins two consumer groups, one
 // per "instance"; 'run' produces one record per message (key = room channel, so one partition
-// per room keeps its order), at the rooms rate, through one idempotent producer with acks=all,
-// one batch in flight at a time (what the driver does), and measures produce -> consume latency.
+// per room keeps its order), at the rooms rate, through one idempotent producer with acks=all.
+// Records are queued per partition leader and each broker has one send in flight, the next one
+// taking everything queued meanwhile: brokers do not wait for each other (many small concurrent
+// sends, or one send across all brokers, were both measured slower). Measures produce -> consume.
 // A consumed record stands for the players/2 deliveries an instance would make from it, so
 // `expected`/`delivered` compare with the WebSocket systems (sent × players).
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Message, type Producer } from 'kafkajs';
 import type { ConnectCommand, FromWorker, LoadResult, RunCommand, ToWorker } from '../load/load-protocol.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const topic = process.env['KAFKA_LOOP_TOPIC'] ?? 'kafka-loop';
 const send = (message: FromWorker): void => void process.send?.(message);
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 const kafka = new Kafka({ clientId: 'bench-kafka-loop', brokers, logLevel: logLevel.WARN });
 
 interface Receiver {
@@ -32,6 +35,12 @@ let players = 2;
 let samples = new Float64Array(0);
 let sampleCount = 0;
 let lastConsumedAt = 0;
+const PARTITIONS = 4;
+let leaders = new Map<number, number>();
+const partitioner = Partitioners.DefaultPartitioner();
+/** The partition kafkajs's default (Java-compatible murmur2) partitioner picks for `key`. */
+const partitionOf = (key: string): number =>
+  partitioner({ topic, partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] })), message: { key, value: null } });
 
 function onRecord(receiver: Receiver, value: Buffer | null): void {
   if (value === null) return;
@@ -57,7 +66,9 @@ async function connect(cmd: ConnectCommand): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const { brokers: live } = await admin.describeCluster();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: Math.min(3, live.length) }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: Math.min(3, live.length) }], waitForLeaders: true });
+  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+  leaders = new Map((metadata?.partitions ?? []).map((p) => [p.partitionId, p.leader]));
   await admin.disconnect();
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -93,15 +104,16 @@ async function run(cmd: RunCommand): Promise<LoadResult> {
   let errors = 0;
   let firstError: string | undefined;
   let maxLag = 0;
-  let queue: Message[] = [];
+  const queues = new Map<number, Message[]>();
+  const busy = new Set<number>();
   let inFlight = 0;
   let maxInFlight = 0;
-  let sending = false;
   const flush = (): void => {
-    if (sending || queue.length === 0) return;
-    const batch = queue;
-    queue = [];
-    sending = true;
+    for (const [broker, queue] of queues) if (!busy.has(broker) && queue.length > 0) flushBroker(broker, queue);
+  };
+  const flushBroker = (broker: number, batch: Message[]): void => {
+    queues.set(broker, []);
+    busy.add(broker);
     active
       .send({ topic, messages: batch, acks: -1 })
       .catch((error: unknown) => {
@@ -109,7 +121,7 @@ async function run(cmd: RunCommand): Promise<LoadResult> {
         firstError ??= describe(error);
       })
       .finally(() => {
-        sending = false;
+        busy.delete(broker);
         inFlight -= batch.length;
         flush();
       });
@@ -122,7 +134,12 @@ async function run(cmd: RunCommand): Promise<LoadResult> {
       while (sent < total && t0 + sent * intervalMs <= now) {
         maxLag = Math.max(maxLag, now - (t0 + sent * intervalMs));
         const room = sent % rooms;
-        queue.push({ key: `room-${room}`, value: JSON.stringify({ r: room, s: Math.floor(sent / rooms), t: performance.now() }) });
+        const key = `room-${room}`;
+        const partition = partitionOf(key);
+        const broker = leaders.get(partition) ?? -1;
+        let queue = queues.get(broker);
+        if (queue === undefined) queues.set(broker, (queue = []));
+        queue.push({ key, partition, value: JSON.stringify({ r: room, s: Math.floor(sent / rooms), t: performance.now() }) });
         sent += 1;
         inFlight += 1;
       }
