@@ -5,12 +5,17 @@ import type { Logger } from 'pino';
 import { ServerMetrics } from './metrics.js';
 import { messageFrame } from './server-frames.js';
 import { BUS, LOGGER, METRICS } from './tokens.js';
+import { textFrame } from './ws-frame.js';
 
-/**
- * Receives every message of a channel with its frame already encoded once for all listeners:
- * as text, and as the UTF-8 bytes sockets take without encoding the text again per client.
- */
-export type ChannelListener = (message: Message, frame: string, bytes: Buffer) => void;
+/** A client's end of a channel. One object per client and channel, held in the channel's set. */
+export interface ChannelListener {
+  /**
+   * A message of the channel, with its frame encoded once for all listeners: as text, and as a
+   * ready WebSocket frame (`textFrame`) that sockets write as is. Returns true when the message
+   * frame went to the client now (the hub counts those as deliveries).
+   */
+  onChannelMessage(message: Message, frame: string, framed: Buffer): boolean;
+}
 
 interface ChannelEntry {
   readonly listeners: Set<ChannelListener>;
@@ -44,26 +49,27 @@ export class ChannelHub {
 
   /**
    * Adds a listener to the channel; resolves once it receives every message published from now
-   * on. Returns the function that removes it; the last one out ends the bus subscription.
+   * on. `leave` removes it again; the last one out ends the bus subscription.
    */
-  async join(channel: string, listener: ChannelListener): Promise<() => void> {
+  async join(channel: string, listener: ChannelListener): Promise<void> {
     const entry = this.channels.get(channel) ?? this.open(channel);
     entry.members += 1;
     try {
       await entry.subscription;
     } catch (error) {
+      entry.members -= 1;
       if (this.channels.get(channel) === entry) this.channels.delete(channel);
       throw error;
     }
     entry.listeners.add(listener);
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      entry.listeners.delete(listener);
-      entry.members -= 1;
-      if (entry.members === 0) this.release(channel, entry);
-    };
+  }
+
+  /** Removes a listener that joined `channel`; does nothing when it is not there (left already, or shutdown). */
+  leave(channel: string, listener: ChannelListener): void {
+    const entry = this.channels.get(channel);
+    if (entry === undefined || !entry.listeners.delete(listener)) return;
+    entry.members -= 1;
+    if (entry.members === 0) this.release(channel, entry);
   }
 
   /** Ends every shared subscription (at shutdown). */
@@ -90,15 +96,18 @@ export class ChannelHub {
   private fanOut(listeners: ReadonlySet<ChannelListener>, message: Message): void {
     if (listeners.size === 0) return;
     const frame = messageFrame(message);
-    const bytes = Buffer.from(frame);
+    const framed = textFrame(frame);
+    let delivered = 0;
     for (const listener of listeners) {
       try {
-        listener(message, frame, bytes);
+        if (listener.onChannelMessage(message, frame, framed)) delivered += 1;
       } catch (error) {
         // One broken listener must not starve the others of the message.
         this.logger.error({ channel: message.channel, err: describeError(error) }, 'channel listener failed');
       }
     }
+    this.metrics.messagesDelivered.add(delivered);
+    this.metrics.framesSent.add(delivered);
   }
 
   private release(channel: string, entry: ChannelEntry): void {

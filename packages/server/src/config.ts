@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly instanceId: string;
   readonly maxFrameBytes: number;
   readonly sendBufferLimitBytes: number;
+  /** How long message frames for one socket may wait to leave together in one write; 0: until the end of the tick. */
+  readonly sendCoalesceMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxSubscriptionsPerConnection: number;
   /** Frames of one connection queued or in flight before the server stops reading its socket. */
@@ -38,6 +40,7 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { env: 'INSTANCE_ID', default: '<hostname>-<random>', description: 'Name of this instance, shown to clients and in logs.' },
   { env: 'MAX_FRAME_BYTES', default: '65536', description: 'Largest client frame accepted; bigger ones close the connection with 1009.' },
   { env: 'SEND_BUFFER_LIMIT_BYTES', default: '1048576', description: 'Per-connection outgoing buffer; a client that falls further behind is closed with 4008.' },
+  { env: 'SEND_COALESCE_MS', default: '0', description: 'Longest wait for message frames to one socket to leave together in one write (0: frames of one tick only).' },
   { env: 'HEARTBEAT_INTERVAL_MS', default: '30000', description: 'Ping interval; a connection with no pong since the previous ping is terminated.' },
   { env: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '100', description: 'Channels one connection may subscribe to.' },
   { env: 'MAX_PENDING_FRAMES_PER_CONNECTION', default: '256', description: 'Client frames queued or publishing before the server pauses reading that socket.' },
@@ -54,6 +57,7 @@ export function loadConfig(env: Env): ServerConfig {
     instanceId: envString(env, 'INSTANCE_ID', `${hostname()}-${randomBytes(3).toString('hex')}`),
     maxFrameBytes: envInt(env, 'MAX_FRAME_BYTES', 65536, { min: 1024, max: 64 * MIB }),
     sendBufferLimitBytes: envInt(env, 'SEND_BUFFER_LIMIT_BYTES', MIB, { min: 1024, max: 1024 * MIB }),
+    sendCoalesceMs: envInt(env, 'SEND_COALESCE_MS', 0, { min: 0, max: 1000 }),
     heartbeatIntervalMs: envInt(env, 'HEARTBEAT_INTERVAL_MS', 30_000, { min: 10, max: 3_600_000 }),
     maxSubscriptionsPerConnection: envInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1, max: 100_000 }),
     maxPendingFramesPerConnection: envInt(env, 'MAX_PENDING_FRAMES_PER_CONNECTION', 256, { min: 1, max: 1_000_000 }),

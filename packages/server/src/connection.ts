@@ -1,33 +1,56 @@
-import { withTimeout, type MessageBus } from '@app/core';
+import { withTimeout, type Message, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
-import type { Duplex } from 'node:stream';
-import WebSocket, { type RawData } from 'ws';
+import type WebSocket from 'ws';
+import type { RawData } from 'ws';
 import { busErrorCode } from './bus-error-code.js';
-import type { ChannelHub } from './channel-hub.js';
+import type { ChannelHub, ChannelListener } from './channel-hub.js';
 import { ClientChannel } from './client-channel.js';
+import type { ClientSocket } from './client-socket.js';
 import { CLOSE_CODES } from './close-codes.js';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
-import { ackFrame, errorFrame, welcomeFrame } from './server-frames.js';
+import { ackFrame, errorFrame } from './server-frames.js';
 
+/** What every connection of a server shares: one object, not one per connection. */
 export interface ConnectionDeps {
   readonly config: ServerConfig;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly bus: MessageBus;
   readonly hub: ChannelHub;
+  /** The welcome frame, the same for every client of this server. */
+  readonly welcome: string;
+  /** Called once when the connection's socket has closed. */
+  readonly onClosed: (connection: Connection) => void;
 }
-
-/** ws sends a Buffer as a binary frame unless told otherwise; message frames are JSON text. */
-const TEXT = { binary: false } as const;
 
 /** Shared messages a recovering client may hold while its replay catches up. */
 const MAX_HANDOVER_PENDING = 10_000;
 
+/** A plain subscription's entry in `channels`: the connection itself listens on the hub. */
+const LIVE = 'live';
+
 function rawToText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
+// Socket listeners are shared functions (ws calls them with the socket as `this`) rather than
+// closures per connection: thousands of idle connections should cost as little as possible.
+const connections = new WeakMap<WebSocket, Connection>();
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  connections.get(this)?.socketClosed(code, reason);
+}
+function onSocketError(this: WebSocket, error: Error): void {
+  // ws reports oversize and malformed frames here and closes the socket itself; nothing to rethrow.
+  connections.get(this)?.log.debug({ err: error.message }, 'socket error');
+}
+function onSocketPong(this: WebSocket): void {
+  connections.get(this)?.pong();
+}
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connections.get(this)?.receive(data, isBinary);
 }
 
 /**
@@ -39,66 +62,64 @@ function rawToText(data: RawData): string {
  * per channel), and its ack comes when the bus accepts it. When too much of a client's work is
  * pending, reading its socket pauses: TCP then pushes back on the client instead of server memory.
  */
-export class Connection {
-  private readonly channels = new Map<string, ClientChannel>();
-  private queue: Promise<void> = Promise.resolve();
+export class Connection implements ChannelListener {
+  private readonly channels = new Map<string, ClientChannel | typeof LIVE>();
+  /** The frame handler running or waiting, if any; frames that arrive meanwhile queue behind it. */
+  private queue: Promise<void> | undefined;
   private pending = 0;
   private paused = false;
   private closed = false;
   /** Shutting down: no frames are handled and nothing is delivered; publish answers still go out. */
   private draining = false;
-  private readonly publishing = new Set<Promise<void>>();
+  /** Publish answers not yet sent; made on the first publish. */
+  private publishing: Set<Promise<void>> | undefined;
   private alive = true;
-  /** The raw socket is corked until the end of the tick, see send(). */
-  private corked = false;
-  private readonly logger: Logger;
-  readonly done: Promise<void>;
+  private logger: Logger | undefined;
+  private closeWaiters: (() => void)[] | undefined;
 
   constructor(
-    private readonly socket: WebSocket,
-    /** The TCP (or TLS) socket under `socket`, which ws writes every frame to. */
-    private readonly raw: Duplex,
+    private readonly socket: ClientSocket,
     private readonly deps: ConnectionDeps,
-    readonly id: string,
+    /** Number of this connection within its server, for the id. */
+    private readonly serial: number,
   ) {
-    this.logger = deps.logger.child({ connection: id });
-    let markDone: () => void = () => {};
-    this.done = new Promise((resolve) => {
-      markDone = resolve;
-    });
-    socket.on('close', (code, reason) => {
-      this.release();
-      this.logger.debug({ code, reason: reason.toString() }, 'connection closed');
-      markDone();
-    });
-    // ws reports oversize and malformed frames here and closes the socket itself; nothing to rethrow.
-    socket.on('error', (error) => this.logger.debug({ err: error.message }, 'socket error'));
-    socket.on('pong', () => {
-      this.alive = true;
-    });
-    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    this.send(
-      welcomeFrame({
-        instance: deps.config.instanceId,
-        driver: deps.bus.driver,
-        maxFrameBytes: deps.config.maxFrameBytes,
-        maxSubscriptions: deps.config.maxSubscriptionsPerConnection,
-      }),
-    );
+    connections.set(socket.ws, this);
+    socket.ws.on('close', onSocketClose);
+    socket.ws.on('error', onSocketError);
+    socket.ws.on('pong', onSocketPong);
+    socket.ws.on('message', onSocketMessage);
+    this.send(deps.welcome);
+  }
+
+  /** `<instance>/<n>`, as in the logs. */
+  get id(): string {
+    return `${this.deps.config.instanceId}/${this.serial}`;
+  }
+
+  /** The connection's logger, made on first use: a pino child per idle connection is costly. */
+  get log(): Logger {
+    this.logger ??= this.deps.logger.child({ connection: this.id });
+    return this.logger;
+  }
+
+  /** Resolves once the socket has closed. */
+  whenClosed(): Promise<void> {
+    if (this.socket.ws.readyState === this.socket.ws.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => (this.closeWaiters ??= []).push(resolve));
   }
 
   /** Heartbeat tick: terminates the connection if no pong came since the last ping, else pings again. */
   heartbeat(): void {
     if (this.closed) return;
     if (!this.alive) {
-      this.logger.info({}, 'no pong since the last ping; terminating');
+      this.log.info({}, 'no pong since the last ping; terminating');
       this.deps.metrics.disconnects.inc({ reason: 'heartbeat_timeout' });
       this.release();
-      this.socket.terminate();
+      this.socket.ws.terminate();
       return;
     }
     this.alive = false;
-    this.socket.ping();
+    this.socket.ws.ping();
   }
 
   /**
@@ -110,7 +131,7 @@ export class Connection {
     this.draining = true;
     this.deps.metrics.disconnects.inc({ reason: 'shutdown' });
     this.releaseChannels();
-    const answered = withTimeout(Promise.allSettled([...this.publishing]), answerWithinMs, 'publish answers before closing');
+    const answered = withTimeout(Promise.allSettled([...(this.publishing ?? [])]), answerWithinMs, 'publish answers before closing');
     void answered.catch(() => undefined).then(() => {
       this.release();
       this.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
@@ -120,46 +141,108 @@ export class Connection {
   /** Drops the socket without a handshake (a shutdown that ran out of time). */
   terminate(): void {
     this.release();
-    this.socket.terminate();
+    this.socket.ws.terminate();
   }
 
-  private receive(data: RawData, isBinary: boolean): void {
-    this.deps.metrics.framesReceived.inc();
-    if (this.closed || this.draining) return;
-    this.enqueue(async () => {
-      if (isBinary) {
-        this.sendError('binary_unsupported', 'binary frames are not supported; send JSON text frames', undefined);
-        return;
-      }
-      const parsed = parseClientFrame(rawToText(data));
-      if (!parsed.ok) {
-        this.sendError(parsed.problem.code, parsed.problem.message, parsed.problem.id);
-        return;
-      }
-      await this.handle(parsed.frame);
-    });
+  /** A message of a channel this connection subscribed to without `since`. */
+  onChannelMessage(_message: Message, _frame: string, framed: Buffer): boolean {
+    if (this.closed || this.draining) return false;
+    return this.check(this.socket.sendFramed(framed));
   }
 
-  private async handle(frame: ClientFrame): Promise<void> {
+  /** @internal Socket events, through the shared listeners above. */
+  socketClosed(code: number, reason: Buffer): void {
+    this.release();
+    if (this.logger !== undefined || this.deps.logger.isLevelEnabled('debug')) {
+      this.log.debug({ code, reason: reason.toString() }, 'connection closed');
+    }
+    connections.delete(this.socket.ws);
+    this.deps.onClosed(this);
+    for (const resolve of this.closeWaiters?.splice(0) ?? []) resolve();
+  }
+
+  /** @internal */
+  pong(): void {
+    this.alive = true;
+  }
+
+  /** @internal */
+  receive(data: RawData, isBinary: boolean): void {
+    this.deps.metrics.framesReceived.add();
     if (this.closed || this.draining) return;
+    // The common case, nothing in progress: handle the frame at once instead of through a promise.
+    if (this.queue === undefined) {
+      let work: Promise<void> | undefined;
+      try {
+        work = this.handleFrame(data, isBinary);
+      } catch (error) {
+        this.handlerFailed(error);
+        return;
+      }
+      if (work !== undefined) this.chain(work);
+      return;
+    }
+    this.chain(this.queue.then(() => this.handleFrame(data, isBinary)));
+  }
+
+  /** Handles one frame; returns a promise only when later frames must wait for it (a subscribe). */
+  private handleFrame(data: RawData, isBinary: boolean): Promise<void> | undefined {
+    if (this.closed || this.draining) return undefined;
+    if (isBinary) {
+      this.sendError('binary_unsupported', 'binary frames are not supported; send JSON text frames', undefined);
+      return undefined;
+    }
+    const parsed = parseClientFrame(rawToText(data));
+    if (!parsed.ok) {
+      this.sendError(parsed.problem.code, parsed.problem.message, parsed.problem.id);
+      return undefined;
+    }
+    return this.handle(parsed.frame);
+  }
+
+  private handle(frame: ClientFrame): Promise<void> | undefined {
     switch (frame.type) {
       case 'subscribe':
         return this.subscribe(frame.channel, frame.since, frame.id);
       case 'unsubscribe':
-        return this.unsubscribe(frame.channel, frame.id);
+        this.unsubscribe(frame.channel, frame.id);
+        return undefined;
       case 'publish':
-        return this.publish(frame.channel, frame.data, frame.id);
+        this.publish(frame.channel, frame.data, frame.id);
+        return undefined;
     }
   }
 
-  private async subscribe(channel: string, since: string | undefined, id: string | undefined): Promise<void> {
+  private subscribe(channel: string, since: string | undefined, id: string | undefined): Promise<void> | undefined {
     // Already subscribed: the subscription stands as it is (a `since` is ignored), and it is acked.
-    if (this.channels.has(channel)) return this.ack(id);
+    if (this.channels.has(channel)) {
+      this.ack(id);
+      return undefined;
+    }
     const limit = this.deps.config.maxSubscriptionsPerConnection;
     if (this.channels.size >= limit) {
       this.sendError('too_many_subscriptions', `a connection may subscribe to at most ${limit} channels`, id, channel);
+      return undefined;
+    }
+    return since === undefined ? this.join(channel, id) : this.resume(channel, since, id);
+  }
+
+  private async join(channel: string, id: string | undefined): Promise<void> {
+    try {
+      await this.deps.hub.join(channel, this);
+    } catch (error) {
+      this.subscribeFailed(error, channel, id);
       return;
     }
+    if (this.closed || this.draining) {
+      this.deps.hub.leave(channel, this);
+      return;
+    }
+    this.channels.set(channel, LIVE);
+    this.ack(id);
+  }
+
+  private async resume(channel: string, since: string, id: string | undefined): Promise<void> {
     let subscription: ClientChannel;
     try {
       subscription = await ClientChannel.open({
@@ -167,17 +250,15 @@ export class Connection {
         since,
         hub: this.deps.hub,
         bus: this.deps.bus,
-        logger: this.logger,
+        logger: this.log,
         metrics: this.deps.metrics,
-        forward: (frame) => this.deliver(frame),
+        forward: (frame) => this.forwardReplayed(frame),
         maxPending: MAX_HANDOVER_PENDING,
         // A client may have this much waiting in its socket anyway; held frames get the same bound.
         maxPendingBytes: this.deps.config.sendBufferLimitBytes,
       });
     } catch (error) {
-      const { code, message } = busErrorCode(error);
-      if (code === 'internal_error') this.logger.error({ channel, err: error }, 'subscribe failed');
-      this.sendError(code, message, id, channel);
+      this.subscribeFailed(error, channel, id);
       return;
     }
     if (this.closed || this.draining) {
@@ -196,6 +277,12 @@ export class Connection {
     this.ack(id);
   }
 
+  private subscribeFailed(error: unknown, channel: string, id: string | undefined): void {
+    const { code, message } = busErrorCode(error);
+    if (code === 'internal_error') this.log.error({ channel, err: error }, 'subscribe failed');
+    this.sendError(code, message, id, channel);
+  }
+
   private unsubscribe(channel: string, id: string | undefined): void {
     const subscription = this.channels.get(channel);
     if (subscription === undefined) {
@@ -203,7 +290,7 @@ export class Connection {
       return;
     }
     this.channels.delete(channel);
-    subscription.close();
+    this.endSubscription(channel, subscription);
     this.ack(id);
   }
 
@@ -215,42 +302,52 @@ export class Connection {
       },
       (error: unknown) => {
         const { code, message } = busErrorCode(error);
-        if (code === 'internal_error') this.logger.error({ channel, err: error }, 'publish failed');
+        if (code === 'internal_error') this.log.error({ channel, err: error }, 'publish failed');
         this.sendError(code, message, id, channel);
       },
     );
     // A shutdown answers these before closing.
-    this.publishing.add(answer);
-    void answer.finally(() => this.publishing.delete(answer));
-    this.track(answer);
+    const publishing = (this.publishing ??= new Set());
+    publishing.add(answer);
+    this.count(answer, () => publishing.delete(answer));
   }
 
-  /** Runs frame handlers one at a time, never letting one's failure reach the socket or the process. */
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'frame handler failed');
-      this.sendError('internal_error', 'internal error', undefined);
+  /** Runs `work` as the frame handler later frames queue behind, never letting its failure escape. */
+  private chain(work: Promise<void>): void {
+    const queued = work.catch((error: unknown) => this.handlerFailed(error));
+    this.queue = queued;
+    this.count(queued, () => {
+      if (this.queue === queued) this.queue = undefined;
     });
-    this.track(this.queue);
   }
 
-  private track(work: Promise<void>): void {
+  private handlerFailed(error: unknown): void {
+    this.log.error({ err: error }, 'frame handler failed');
+    this.sendError('internal_error', 'internal error', undefined);
+  }
+
+  /** Counts `work` as pending until it settles (then runs `settled`), pausing the socket past the limit. */
+  private count(work: Promise<void>, settled: () => void): void {
     this.pending += 1;
-    if (!this.paused && this.pending >= this.deps.config.maxPendingFramesPerConnection) {
+    const limit = this.deps.config.maxPendingFramesPerConnection;
+    if (!this.paused && this.pending >= limit) {
       this.paused = true;
-      this.socket.pause();
+      this.socket.ws.pause();
     }
-    void work.finally(() => {
+    void work.then(() => {
+      settled();
       this.pending -= 1;
-      if (this.paused && this.pending <= this.deps.config.maxPendingFramesPerConnection / 2) {
+      if (this.paused && this.pending <= limit / 2) {
         this.paused = false;
-        this.socket.resume();
+        this.socket.ws.resume();
       }
     });
   }
 
-  private deliver(frame: string | Buffer): void {
-    if (this.send(frame)) this.deps.metrics.messagesDelivered.inc();
+  private forwardReplayed(frame: string): void {
+    if (this.send(frame)) {
+      this.deps.metrics.messagesDelivered.add();
+    }
   }
 
   private ack(id: string | undefined): void {
@@ -262,33 +359,24 @@ export class Connection {
     this.send(errorFrame(code, message, id, channel));
   }
 
-  /** Sends unless the client has fallen too far behind, in which case it is closed with 4008. */
-  private send(frame: string | Buffer): boolean {
-    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return false;
-    if (this.socket.bufferedAmount > this.deps.config.sendBufferLimitBytes) {
-      this.logger.warn({ bufferedAmount: this.socket.bufferedAmount }, 'client too slow; closing');
-      this.deps.metrics.disconnects.inc({ reason: 'send_buffer_full' });
-      this.release();
-      this.socket.close(CLOSE_CODES.sendBufferFull, 'send buffer full');
-      return false;
-    }
-    // Frames sent in one tick (a batch read from the bus, the acks of one incoming chunk) leave in
-    // one write: one syscall instead of one per frame. Corked bytes still count in bufferedAmount.
-    if (!this.corked) {
-      this.corked = true;
-      this.raw.cork();
-      process.nextTick(this.uncork);
-    }
-    if (typeof frame === 'string') this.socket.send(frame);
-    else this.socket.send(frame, TEXT);
-    this.deps.metrics.framesSent.inc();
+  private send(frame: string): boolean {
+    if (this.closed) return false;
+    if (!this.check(this.socket.send(frame))) return false;
+    this.deps.metrics.framesSent.add();
     return true;
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.raw.uncork();
-  };
+  /** True when sent; a client too far behind is closed with 4008 (bytes held for coalescing count). */
+  private check(result: 'sent' | 'closed' | 'full'): boolean {
+    if (result === 'sent') return true;
+    if (result === 'full' && !this.closed) {
+      this.log.warn({ bufferedAmount: this.socket.ws.bufferedAmount }, 'client too slow; closing');
+      this.deps.metrics.disconnects.inc({ reason: 'send_buffer_full' });
+      this.release();
+      this.socket.close(CLOSE_CODES.sendBufferFull, 'send buffer full');
+    }
+    return false;
+  }
 
   /** Ends all of this client's subscriptions and stops all sending; safe to call more than once. */
   private release(): void {
@@ -298,7 +386,12 @@ export class Connection {
   }
 
   private releaseChannels(): void {
-    for (const subscription of this.channels.values()) subscription.close();
+    for (const [channel, subscription] of this.channels) this.endSubscription(channel, subscription);
     this.channels.clear();
+  }
+
+  private endSubscription(channel: string, subscription: ClientChannel | typeof LIVE): void {
+    if (subscription === LIVE) this.deps.hub.leave(channel, this);
+    else subscription.close();
   }
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { TalliedCounter } from './tallied-counter.js';
 
 /**
  * The server's Prometheus metrics, in a registry of its own (not prom-client's global one) so
@@ -7,10 +8,10 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly connections: Gauge;
-  readonly framesReceived: Counter;
-  readonly framesSent: Counter;
+  readonly framesReceived: TalliedCounter;
+  readonly framesSent: TalliedCounter;
   readonly messagesPublished: Counter;
-  readonly messagesDelivered: Counter;
+  readonly messagesDelivered: TalliedCounter;
   readonly errors: Counter<'code'>;
   readonly disconnects: Counter<'reason'>;
   readonly busSubscriptions: Gauge;
@@ -18,14 +19,14 @@ export class ServerMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.connections = new Gauge({ name: 'realtime_connections', help: 'Open WebSocket connections.', registers });
-    this.framesReceived = new Counter({ name: 'realtime_frames_received_total', help: 'WebSocket frames received from clients.', registers });
-    this.framesSent = new Counter({ name: 'realtime_frames_sent_total', help: 'WebSocket frames sent to clients.', registers });
+    this.framesReceived = new TalliedCounter({ name: 'realtime_frames_received_total', help: 'WebSocket frames received from clients.', registers });
+    this.framesSent = new TalliedCounter({ name: 'realtime_frames_sent_total', help: 'WebSocket frames sent to clients.', registers });
     this.messagesPublished = new Counter({
       name: 'realtime_messages_published_total',
       help: 'Client publishes the bus accepted.',
       registers,
     });
-    this.messagesDelivered = new Counter({
+    this.messagesDelivered = new TalliedCounter({
       name: 'realtime_messages_delivered_total',
       help: 'Message frames sent to clients (one per message per subscribed client).',
       registers,

@@ -7,10 +7,13 @@ import { describeError, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChannelHub } from './channel-hub.js';
+import { ClientSocket, type SendPolicy } from './client-socket.js';
 import type { ServerConfig } from './config.js';
-import { Connection } from './connection.js';
+import { Connection, type ConnectionDeps } from './connection.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { HttpRoutes } from './http-routes.js';
 import { ServerMetrics } from './metrics.js';
+import { welcomeFrame } from './server-frames.js';
 import { BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS } from './tokens.js';
 
 /** The WebSocket endpoint; every other path is refused on upgrade. */
@@ -35,6 +38,8 @@ export class WsServer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private connectionCount = 0;
+  private readonly deps: ConnectionDeps;
+  private readonly sendPolicy: SendPolicy;
 
   constructor(
     @inject(CONFIG) private readonly config: ServerConfig,
@@ -46,7 +51,20 @@ export class WsServer {
   ) {
     this.http = createServer((request, response) => this.routes.handle(request, response));
     // ws enforces maxPayload while reading and closes with 1009, so an oversize frame is never buffered whole.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
+    // No extensions: message frames are framed once per instance and written as is (see ws-frame.ts).
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false, perMessageDeflate: false });
+    this.sendPolicy = {
+      limitBytes: config.sendBufferLimitBytes,
+      tick: new FlushScheduler(0),
+      window: new FlushScheduler(config.sendCoalesceMs),
+    };
+    const welcome = welcomeFrame({
+      instance: config.instanceId,
+      driver: bus.driver,
+      maxFrameBytes: config.maxFrameBytes,
+      maxSubscriptions: config.maxSubscriptionsPerConnection,
+    });
+    this.deps = { config, logger, metrics, bus, hub, welcome, onClosed: (connection) => this.closed(connection) };
     this.wss.on('error', (error) => this.logger.error({ err: describeError(error) }, 'websocket server error'));
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }
@@ -90,7 +108,7 @@ export class WsServer {
     this.logger.info({ connections: open.length }, 'closing client connections');
     for (const connection of open) connection.shutdown(ANSWER_GRACE_MS);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, ANSWER_GRACE_MS + CLOSE_GRACE_MS).unref());
-    await Promise.race([Promise.all(open.map((connection) => connection.done)), grace]);
+    await Promise.race([Promise.all(open.map((connection) => connection.whenClosed())), grace]);
     for (const connection of this.connections) connection.terminate();
     await this.hub.close();
     if (options.closeBus) {
@@ -102,7 +120,7 @@ export class WsServer {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) => this.logger.debug({ err: describeError(error) }, 'upgrade socket error'));
+    socket.on('error', this.onUpgradeError);
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== WS_PATH) {
       this.refuse(socket, 404, 'Not Found');
@@ -115,24 +133,29 @@ export class WsServer {
     this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request, socket));
   }
 
+  /** One shared listener, not a closure per upgrade: a closure here would keep the request alive for the connection's life. */
+  private readonly onUpgradeError = (error: Error): void => {
+    this.logger.debug({ err: describeError(error) }, 'upgrade socket error');
+  };
+
   private refuse(socket: Duplex, status: number, text: string): void {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
   }
 
   private accept(webSocket: WebSocket, request: IncomingMessage, socket: Duplex): void {
+    // From here ws handles the socket's errors.
+    socket.off('error', this.onUpgradeError);
     this.connectionCount += 1;
-    const id = `${this.config.instanceId}/${this.connectionCount}`;
-    const deps = { config: this.config, logger: this.logger, metrics: this.metrics, bus: this.bus, hub: this.hub };
-    const connection = new Connection(webSocket, socket, deps, id);
+    const connection = new Connection(new ClientSocket(webSocket, socket, this.sendPolicy), this.deps, this.connectionCount);
     this.connections.add(connection);
     this.metrics.connections.inc();
-    this.logger.debug({ connection: id, remote: request.socket.remoteAddress }, 'client connected');
-    void connection.done.then(() => {
-      this.connections.delete(connection);
-      this.metrics.connections.dec();
-    });
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ connection: connection.id, remote: request.socket.remoteAddress }, 'client connected');
     // A shutdown that began during the handshake must not leave this client behind.
     if (this.closing !== undefined) connection.shutdown(ANSWER_GRACE_MS);
+  }
+
+  private closed(connection: Connection): void {
+    if (this.connections.delete(connection)) this.metrics.connections.dec();
   }
 
   private heartbeat(): void {
