@@ -10,6 +10,8 @@
  *
  * Knobs (environment): MEASURE_CHANNELS (500), MEASURE_RATE (5000 msg/s), MEASURE_SECONDS (20),
  * MEASURE_WARMUP_SECONDS (5), MEASURE_TICK_MS (2); every KAFKA_* variable the driver reads.
+ * MEASURE_SRC (default `../src`): another copy of the driver's sources in this package's folder,
+ * e.g. an older commit's `git archive <commit> src | tar -x -C .baseline`, for an A/B run.
  * Add `--cpu-prof --cpu-prof-dir=/tmp/kprof` to see where the CPU goes.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,9 +19,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MessageBus, Subscription } from '@app/core';
-import { createKafkaBus, driver } from '@app/driver-kafka';
 import { Kafka, type Consumer, type Producer } from 'kafkajs';
-import { optionsFromEnv } from '../src/driver.js';
+import type { createKafkaBus as CreateKafkaBus } from '../src/create-kafka-bus.js';
+import type { optionsFromEnv as OptionsFromEnv } from '../src/driver.js';
 
 const env = process.env;
 const CHANNELS = Number(env['MEASURE_CHANNELS'] ?? 500);
@@ -89,6 +91,9 @@ function summary(values: number[]): string {
 }
 
 async function main(): Promise<void> {
+  const src = env['MEASURE_SRC'] ?? '../src';
+  const { createKafkaBus } = (await import(`${src}/create-kafka-bus.ts`)) as { createKafkaBus: typeof CreateKafkaBus };
+  const { optionsFromEnv } = (await import(`${src}/driver.ts`)) as { optionsFromEnv: typeof OptionsFromEnv };
   const run = randomBytes(3).toString('hex');
   const base = { ...optionsFromEnv(env), topicPrefix: `kmeasure-${run}.` };
   const a = await createKafkaBus({ ...base, clientId: `kmeasure-${run}-a` });
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all([listen(a, 'a'), listen(b, 'b')]);
-  console.log(`driver ${driver.name}: ${CHANNELS} channels subscribed on 2 buses; ${RATE} msg/s for ${WARMUP}+${SECONDS} s, tick ${TICK_MS} ms`);
+  console.log(`driver ${src}: ${CHANNELS} channels subscribed on 2 buses; ${RATE} msg/s for ${WARMUP}+${SECONDS} s, tick ${TICK_MS} ms`);
 
   let sent = 0;
   let next = 0;

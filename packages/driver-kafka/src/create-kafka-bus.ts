@@ -60,14 +60,22 @@ export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<Mes
   const status = new StatusTracker(logger);
   const admin = kafka.admin();
   const probeAdmin = kafka.admin({ retry: { retries: 0 } });
+  let topics: TopicManager | undefined;
   const publisher = new Publisher(
     kafka,
-    { publishTimeoutMs: resolved.publishTimeoutMs, connectTimeoutMs: resolved.connectTimeoutMs, maxPendingBytes: resolved.maxPendingPublishBytes },
+    {
+      publishTimeoutMs: resolved.publishTimeoutMs,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      maxPendingBytes: resolved.maxPendingPublishBytes,
+      lingerMs: resolved.lingerMs,
+      batchMaxBytes: resolved.batchMaxBytes,
+    },
+    // The topic manager needs the live broker count first; nothing is published before it exists.
+    { leaderOf: (topic, partition) => topics?.leaderOf(topic, partition), refreshLayout: (topic) => topics?.refreshLayout(topic) },
     status,
     logger,
   );
   const where = resolved.brokers.join(',');
-  let topics: TopicManager;
   try {
     await withTimeout(admin.connect(), resolved.connectTimeoutMs, `a connection to Kafka at ${where}`);
     const replicas = await replicationFactor(admin, resolved);

@@ -56,6 +56,8 @@ export function optionsFromEnv(env: Env): KafkaBusOptions {
     publishTimeoutMs: envInt(env, 'KAFKA_PUBLISH_TIMEOUT_MS', 30_000, { min: 100, max: 3_600_000 }),
     subscribeTimeoutMs: envInt(env, 'KAFKA_SUBSCRIBE_TIMEOUT_MS', 30_000, { min: 100, max: 3_600_000 }),
     maxPayloadBytes: envInt(env, 'KAFKA_MAX_PAYLOAD_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    lingerMs: envInt(env, 'KAFKA_LINGER_MS', 5, { min: 0, max: 1000 }),
+    batchMaxBytes: envInt(env, 'KAFKA_BATCH_MAX_BYTES', 512 * 1024, { min: 1024, max: 1024 * 1024 }),
     clientLogLevel: envChoice(env, 'KAFKA_LOG_LEVEL', LOG_LEVELS, 'warn'),
   };
 }
@@ -82,6 +84,8 @@ export const driver = defineBusDriver({
     { env: 'KAFKA_PUBLISH_TIMEOUT_MS', default: '30000', description: 'Longest wait for a publish to be acknowledged.' },
     { env: 'KAFKA_SUBSCRIBE_TIMEOUT_MS', default: '30000', description: 'Longest wait for a subscription to become live.' },
     { env: 'KAFKA_MAX_PAYLOAD_BYTES', default: '1048576', description: 'Largest accepted message in bytes.' },
+    { env: 'KAFKA_LINGER_MS', default: '5', description: 'Longest wait for more publishes to share a produce request.' },
+    { env: 'KAFKA_BATCH_MAX_BYTES', default: '524288', description: 'Largest produce request (payload bytes).' },
     { env: 'KAFKA_LOG_LEVEL', default: 'warn', description: 'kafkajs log level: nothing, error, warn, info, debug.' },
   ],
   async create(env, { logger }) {

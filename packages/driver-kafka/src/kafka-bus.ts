@@ -23,11 +23,11 @@ import { LocalSubscription } from './local-subscription.js';
 import { ManagedConsumer, type ConsumerHooks } from './managed-consumer.js';
 import type { ResolvedKafkaBusOptions } from './options.js';
 import { Publisher } from './publisher.js';
-import { decodeRecord, encodeRecord, type DecodedRecord } from './record-codec.js';
+import { decodeRecord, decodeRecordAs, encodeRecord, keyError, type DecodedRecord } from './record-codec.js';
 import { planReplay } from './replay-plan.js';
 import { StatusTracker } from './status-tracker.js';
 import type { TopicManager } from './topic-manager.js';
-import { TopicReader } from './topic-reader.js';
+import { TopicReader, type RecordDecoder } from './topic-reader.js';
 import { mapKafkaError } from './map-error.js';
 import { retryRetriable } from './retry-retriable.js';
 
@@ -77,9 +77,11 @@ export class KafkaBus implements MessageBus {
       const topic = this.parts.topics.topicOf(channel);
       const ce = { source: this.options.ceSource, type: this.options.ceType };
       // Every publish on a topic awaits the same ensure promise, so call order is kept.
-      work = this.parts.topics
-        .ensure(topic)
-        .then(() => this.parts.publisher.publish(topic, channel, prepared.id, encodeRecord(prepared, ce, Date.now()), prepared.size));
+      const { topics, publisher } = this.parts;
+      work = topics.ensure(topic).then(() => {
+        const record = encodeRecord(prepared, topics.partitionOf(topic, channel), ce, Date.now());
+        return publisher.publish(topic, channel, prepared.id, record, prepared.size);
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -119,7 +121,7 @@ export class KafkaBus implements MessageBus {
   private async subscribeBroadcast(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions): Promise<Subscription> {
     let reader = this.broadcast.get(topic);
     if (reader === undefined) {
-      const created = new TopicReader(topic, this.groupId('bcast', topic), () => this.highWatermarks(topic), this.decoder(), this.consumerFactory());
+      const created = new TopicReader(topic, this.groupId('bcast', topic), () => this.highWatermarks(topic), this.recordDecoder(), this.consumerFactory());
       this.broadcast.set(topic, created);
       created.start().catch(() => {
         if (this.broadcast.get(topic) === created) this.broadcast.delete(topic);
@@ -165,7 +167,7 @@ export class KafkaBus implements MessageBus {
     if (this.closing !== undefined) throw this.closedError();
     this.replayCounter += 1;
     const groupId = this.groupId('replay', `${topic}-${this.replayCounter}`);
-    const reader = new TopicReader(topic, groupId, async () => plan.startOffsets, this.decoder(), this.consumerFactory());
+    const reader = new TopicReader(topic, groupId, async () => plan.startOffsets, this.recordDecoder(), this.consumerFactory());
     this.replays.add(reader);
     const subscription = this.local(channel, plan.replay, handler, options, async () => {
       this.replays.delete(reader);
@@ -243,6 +245,14 @@ export class KafkaBus implements MessageBus {
 
   private decoder(): (topic: string, partition: number, record: KafkaMessage) => DecodedRecord {
     return (topic, partition, record) => decodeRecord(topic, partition, record, (channel) => this.parts.topics.topicOf(channel));
+  }
+
+  private recordDecoder(): RecordDecoder {
+    const topicOf = (channel: string): string => this.parts.topics.topicOf(channel);
+    return {
+      keyError: (topic, partition, record, key) => keyError(topic, partition, record, key, topicOf),
+      decodeAs: decodeRecordAs,
+    };
   }
 
   private consumerFactory(): (groupId: string, topic: string, hooks: ConsumerHooks) => ManagedConsumer {

@@ -4,7 +4,7 @@ import {
   withTimeout,
   type BusLogger,
 } from '@app/core';
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
 import type { StatusTracker } from './status-tracker.js';
 
@@ -27,7 +27,14 @@ export interface ConsumerHooks {
    * to `seek`. The first `start()` resolves once the returned promise does.
    */
   onJoin(partitions: readonly number[], consumer: Consumer): Promise<void> | void;
-  eachMessage(payload: EachMessagePayload): Promise<void>;
+  /** One record at a time, awaited (group readers, which retry and commit per record). */
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>;
+  /**
+   * A fetched batch at a time (broadcast and replay readers, which hand records on without
+   * waiting): one call and one heartbeat check per batch instead of per record. The hook
+   * resolves the offsets it dealt with itself.
+   */
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>;
 }
 
 /**
@@ -152,8 +159,12 @@ export class ManagedConsumer {
   private run(): void {
     this.ran = true;
     this.runnerStarting = true;
+    const { eachBatch, eachMessage } = this.hooks;
+    const config: ConsumerRunConfig = { autoCommit: false, partitionsConsumedConcurrently: 1 };
+    if (eachBatch !== undefined) Object.assign(config, { eachBatch, eachBatchAutoResolve: false });
+    else Object.assign(config, { eachMessage });
     this.consumer
-      .run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage: (payload) => this.hooks.eachMessage(payload) })
+      .run(config)
       .catch((error: unknown) => this.crashed(error, false));
   }
 

@@ -61,6 +61,18 @@ export interface KafkaBusOptions {
   readonly maxPendingPerSubscription?: number;
   /** Bytes of publishes waiting to be sent before `publish` rejects (retryable). Default: 67108864 (64 MiB). */
   readonly maxPendingPublishBytes?: number;
+  /**
+   * How long a publish may wait for others to share its produce request, in ms. Only matters
+   * while a broker has no request in flight: under load, what queued during the previous
+   * round trip goes at once. Bounds produce (and thus fetch) requests per broker to about
+   * 1000 / lingerMs per second. Default: 5 (Kafka 4's Java producer `linger.ms`).
+   */
+  readonly lingerMs?: number;
+  /**
+   * Largest produce request in bytes of payload (one larger message goes alone). It must stay
+   * below the topics' `max.message.bytes`. Default: 524288 (512 KiB).
+   */
+  readonly batchMaxBytes?: number;
   /** First pause before a failed group message is retried, in ms; doubles per attempt up to 5 s. Default: 100. */
   readonly redeliveryDelayMs?: number;
   /** How long `close()` lets running handlers and queued deliveries finish, in ms. Default: 5000. */

@@ -4,52 +4,65 @@ import {
   type BusLogger,
   type PublishReceipt,
 } from '@app/core';
-import { Partitioners, type Kafka, type Message as KafkaRecord, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Kafka, Message as KafkaRecord, Producer, RecordMetadata } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
+import { PartitionQueue, type PendingPublish } from './partition-queue.js';
 import { formatPosition } from './position.js';
 import type { StatusTracker } from './status-tracker.js';
 
-
 const noop = (): void => {};
-/** A batch stays below this many bytes (one message may be larger and then goes alone). */
-const MAX_BATCH_BYTES = 512 * 1024;
 const MAX_BATCH_RECORDS = 1000;
+/** Lane of partitions whose leader is not known (yet). */
+const UNKNOWN_LEADER = -1;
 const SOURCE = 'producer';
-
-interface PendingPublish {
-  readonly topic: string;
-  readonly record: KafkaRecord;
-  readonly size: number;
-  readonly id: string;
-  readonly channel: string;
-  settled: boolean;
-  timer: NodeJS.Timeout | undefined;
-  resolve(receipt: PublishReceipt): void;
-  reject(error: BusError): void;
-}
 
 export interface PublisherSettings {
   readonly publishTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly maxPendingBytes: number;
+  /** How long a publish may wait for others to join its produce request. */
+  readonly lingerMs: number;
+  /** A produce request stays below this many bytes (one larger message goes alone). */
+  readonly batchMaxBytes: number;
+}
+
+/** Where partitions are led, to send one request per broker; a stale answer only costs batching. */
+export interface PartitionLeaders {
+  leaderOf(topic: string, partition: number): number | undefined;
+  refreshLayout(topic: string): void;
+}
+
+interface Batch {
+  readonly items: PendingPublish[];
+  readonly queues: PartitionQueue[];
 }
 
 /**
- * Sends publishes through one idempotent producer, one batch at a time: whatever queued up
- * while the previous batch was on its way goes out together. With a single batch in flight
- * and `maxInFlightRequests: 1`, records keep the order of the `publish` calls.
+ * Sends publishes through one idempotent producer. Publishes queue per partition; each broker
+ * gets one produce request at a time, with whatever queued up for the partitions it leads
+ * (after at most `lingerMs`), and brokers do not wait for each other. A partition is in at most
+ * one request at a time and kafkajs sends with `maxInFlightRequests: 1`, so each channel's
+ * records keep the order of the `publish` calls.
  */
 export class Publisher {
   private producer: Producer | undefined;
-  private readonly queue: PendingPublish[] = [];
+  private connecting: Promise<Producer> | undefined;
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly busyLanes = new Set<number>();
+  private readonly inFlight = new Set<Batch>();
   private pendingBytes = 0;
-  private running: Promise<void> | undefined;
-  /** Which partition kafkajs's partitioner chose for each record, to compute offsets. */
-  private readonly chosen = new WeakMap<KafkaRecord, number>();
+  private outstanding = 0;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** A batch failed: no new batch starts until the ones in flight settled and the producer is replaced. */
+  private needsReset = false;
+  private resetting: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly kafka: Kafka,
     private readonly settings: PublisherSettings,
+    private readonly leaders: PartitionLeaders,
     private readonly status: StatusTracker,
     private readonly logger: BusLogger,
   ) {}
@@ -59,70 +72,114 @@ export class Publisher {
     await this.connectedProducer();
   }
 
-  publish(topic: string, channel: string, id: string, record: KafkaRecord, size: number): Promise<PublishReceipt> {
-    if (this.pendingBytes + size > this.settings.maxPendingBytes && this.queue.length > 0) {
+  /** Queues `record` (its `partition` set) and resolves once all in-sync replicas have it. */
+  publish(topic: string, channel: string, id: string, record: KafkaRecord & { partition: number }, size: number): Promise<PublishReceipt> {
+    if (this.pendingBytes + size > this.settings.maxPendingBytes && this.pendingBytes > 0) {
       return Promise.reject(
         new BusError('overloaded', `publish to "${channel}" refused: ${this.pendingBytes} bytes are already waiting for Kafka; try again later`),
       );
     }
     return new Promise<PublishReceipt>((resolve, reject) => {
-      const pending: PendingPublish = { topic, record, size, id, channel, settled: false, timer: undefined, resolve, reject };
-      pending.timer = setTimeout(() => {
-        this.settle(pending, new BusError('timeout', `publish to "${channel}": no acknowledgement from Kafka within ${this.settings.publishTimeoutMs} ms (the message may still have been written)`));
-      }, this.settings.publishTimeoutMs);
-      this.queue.push(pending);
+      const now = Date.now();
+      const { partition } = record;
+      const pending: PendingPublish = { topic, partition, record, size, id, channel, queuedAt: now, deadline: now + this.settings.publishTimeoutMs, settled: false, resolve, reject };
+      const key = `${topic}/${partition}`;
+      let queue = this.queues.get(key);
+      if (queue === undefined) {
+        queue = new PartitionQueue(topic, partition);
+        this.queues.set(key, queue);
+      }
+      queue.push(pending);
       this.pendingBytes += size;
-      this.running ??= this.run();
+      this.outstanding += 1;
+      this.deadlineTimer ??= this.armDeadline();
+      this.wakeTimer ??= setTimeout(() => this.pump(), this.settings.lingerMs);
     });
   }
 
-  /** Resolves when every publish started so far has settled. */
+  /** Resolves when every publish started so far has settled and no request is on its way. */
   async flush(): Promise<void> {
-    while (this.running !== undefined) await this.running;
+    while (!this.idle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   async close(timeoutMs: number): Promise<void> {
     await this.flush();
+    clearTimeout(this.wakeTimer);
+    clearTimeout(this.deadlineTimer);
     await this.dropProducer(timeoutMs);
+  }
+
+  private idle(): boolean {
+    return this.outstanding === 0 && this.inFlight.size === 0 && this.resetting === undefined;
+  }
+
+  private notifyIfIdle(): void {
+    if (this.idle()) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private settle(pending: PendingPublish, outcome: PublishReceipt | BusError): void {
     if (pending.settled) return;
     pending.settled = true;
-    clearTimeout(pending.timer);
+    this.outstanding -= 1;
     if (outcome instanceof BusError) pending.reject(outcome);
     else pending.resolve(outcome);
   }
 
-  private takeBatch(): PendingPublish[] {
-    const batch: PendingPublish[] = [];
+  /** Starts a batch on every idle broker that has a partition ready; wakes up again when the next one is. */
+  private pump(): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    if (this.needsReset || this.resetting !== undefined) return;
+    const now = Date.now();
+    const lanes = new Map<number, PartitionQueue[]>();
+    for (const queue of this.queues.values()) {
+      this.pendingBytes -= queue.dropSettled();
+      if (queue.size === 0 || queue.inFlight) continue;
+      const lane = this.leaders.leaderOf(queue.topic, queue.partition) ?? UNKNOWN_LEADER;
+      if (this.busyLanes.has(lane)) continue;
+      const list = lanes.get(lane);
+      if (list === undefined) lanes.set(lane, [queue]);
+      else list.push(queue);
+    }
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (const [lane, queues] of lanes) {
+      // Java's rule: a broker's request goes once any of its partitions is full or lingered enough.
+      const readyAt = Math.min(...queues.map((queue) => (queue.bytes >= this.settings.batchMaxBytes ? now : (queue.first as PendingPublish).queuedAt + this.settings.lingerMs)));
+      if (readyAt > now) wakeAt = Math.min(wakeAt, readyAt);
+      else this.startBatch(lane, queues);
+    }
+    if (wakeAt !== Number.POSITIVE_INFINITY) this.wakeTimer = setTimeout(() => this.pump(), wakeAt - now);
+  }
+
+  private startBatch(lane: number, queues: PartitionQueue[]): void {
+    const batch: Batch = { items: [], queues: [] };
     let bytes = 0;
-    while (this.queue.length > 0 && batch.length < MAX_BATCH_RECORDS) {
-      const next = this.queue[0] as PendingPublish;
-      if (batch.length > 0 && bytes + next.size > MAX_BATCH_BYTES) break;
-      this.queue.shift();
-      this.pendingBytes -= next.size;
-      // A publish that already timed out is not sent late: its caller was told it failed.
-      if (next.settled) continue;
-      batch.push(next);
-      bytes += next.size;
-    }
-    return batch;
-  }
-
-  private async run(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        if (batch.length > 0) await this.send(batch);
+    for (const queue of queues) {
+      if (batch.items.length >= MAX_BATCH_RECORDS || bytes >= this.settings.batchMaxBytes) break;
+      const before = batch.items.length;
+      const taken = queue.takeInto(batch.items, bytes, this.settings.batchMaxBytes, MAX_BATCH_RECORDS);
+      this.pendingBytes -= taken;
+      for (let index = before; index < batch.items.length; index += 1) bytes += (batch.items[index] as PendingPublish).size;
+      if (batch.items.length > before) {
+        queue.inFlight = true;
+        batch.queues.push(queue);
       }
-    } finally {
-      this.running = undefined;
     }
+    if (batch.items.length === 0) return;
+    this.busyLanes.add(lane);
+    this.inFlight.add(batch);
+    this.send(batch).finally(() => {
+      this.busyLanes.delete(lane);
+      this.inFlight.delete(batch);
+      for (const queue of batch.queues) queue.inFlight = false;
+      if (this.needsReset && this.inFlight.size === 0) this.reset();
+      else this.pump();
+      this.notifyIfIdle();
+    });
   }
 
-  private async send(batch: PendingPublish[]): Promise<void> {
-    const topics = [...new Set(batch.map((pending) => pending.topic))];
+  private async send(batch: Batch): Promise<void> {
+    const topics = [...new Set(batch.items.map((pending) => pending.topic))];
     const doing = `publish to topic${topics.length > 1 ? 's' : ''} ${topics.map((topic) => `"${topic}"`).join(', ')}`;
     let metadata: RecordMetadata[];
     let sending: Promise<RecordMetadata[]> | undefined;
@@ -130,60 +187,106 @@ export class Publisher {
       const producer = await this.connectedProducer();
       const topicMessages = topics.map((topic) => ({
         topic,
-        messages: batch.filter((pending) => pending.topic === topic).map((pending) => pending.record),
+        messages: batch.items.filter((pending) => pending.topic === topic).map((pending) => pending.record),
       }));
       sending = producer.sendBatch({ topicMessages, acks: -1, timeout: this.settings.publishTimeoutMs });
       metadata = await withTimeout(sending, this.settings.publishTimeoutMs, `Kafka to acknowledge a ${doing}`);
     } catch (error) {
       const mapped = mapKafkaError(error, doing);
       if (mapped.isRetryable) this.status.markDown(SOURCE, mapped.message);
-      this.logger.warn({ err: mapped, messages: batch.length }, 'kafka publish failed');
-      for (const pending of batch) this.settle(pending, mapped);
-      // After our timeout kafkajs may still be retrying this batch; the next batch goes out only once
-      // it gave up or landed (bounded), so a late write cannot overtake later publishes.
+      this.logger.warn({ err: mapped, messages: batch.items.length }, 'kafka publish failed');
+      for (const pending of batch.items) this.settle(pending, mapped);
+      // The idempotent producer's sequence numbers are unknown after a failure: once every batch
+      // in flight settled, it is replaced. Leaders may have moved, too.
+      this.needsReset = true;
+      for (const topic of topics) this.leaders.refreshLayout(topic);
+      // After our timeout kafkajs may still be retrying this batch; nothing more goes out before it
+      // gave up or landed (bounded), so a late write cannot overtake later publishes.
       if (sending !== undefined) await withTimeout(sending.then(noop, noop), this.settings.connectTimeoutMs, 'a timed-out batch to settle').catch(noop);
-      // The idempotent producer's sequence numbers are unknown after a failure: start afresh.
-      await this.dropProducer(this.settings.connectTimeoutMs);
       return;
     }
     this.status.markUp(SOURCE);
-    this.resolveBatch(batch, metadata);
+    this.resolveBatch(batch.items, metadata);
+  }
+
+  private reset(): void {
+    this.resetting = this.dropProducer(this.settings.connectTimeoutMs).finally(() => {
+      this.needsReset = false;
+      this.resetting = undefined;
+      this.pump();
+      this.notifyIfIdle();
+    });
   }
 
   /** Gives each publish its position: base offset of its partition plus its index there. */
   private resolveBatch(batch: readonly PendingPublish[], metadata: readonly RecordMetadata[]): void {
-    const base = new Map<string, bigint>();
+    const next = new Map<string, bigint>();
     for (const entry of metadata) {
-      if (entry.baseOffset !== undefined) base.set(`${entry.topicName}/${entry.partition}`, BigInt(entry.baseOffset));
+      if (entry.baseOffset !== undefined) next.set(`${entry.topicName}/${entry.partition}`, BigInt(entry.baseOffset));
     }
-    const seen = new Map<string, bigint>();
     for (const pending of batch) {
-      const partition = this.chosen.get(pending.record);
-      let position: string | undefined;
-      if (partition !== undefined) {
-        const key = `${pending.topic}/${partition}`;
-        const first = base.get(key);
-        const index = seen.get(key) ?? 0n;
-        seen.set(key, index + 1n);
-        if (first !== undefined) position = formatPosition(pending.topic, partition, first + index);
+      const key = `${pending.topic}/${pending.partition}`;
+      const offset = next.get(key);
+      if (offset === undefined) {
+        this.settle(pending, { id: pending.id });
+        continue;
       }
-      this.settle(pending, position === undefined ? { id: pending.id } : { id: pending.id, position });
+      next.set(key, offset + 1n);
+      this.settle(pending, { id: pending.id, position: formatPosition(pending.topic, pending.partition, offset) });
     }
   }
 
-  private async connectedProducer(): Promise<Producer> {
-    if (this.producer !== undefined) return this.producer;
-    const inner = Partitioners.DefaultPartitioner();
+  /** One timer for every publish's timeout: they are queued in deadline order. */
+  private armDeadline(): NodeJS.Timeout | undefined {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const queue of this.queues.values()) {
+      const first = queue.first;
+      if (first !== undefined && !first.settled) earliest = Math.min(earliest, first.deadline);
+    }
+    for (const batch of this.inFlight) {
+      for (const pending of batch.items) if (!pending.settled) earliest = Math.min(earliest, pending.deadline);
+    }
+    if (earliest === Number.POSITIVE_INFINITY) return undefined;
+    // Unref'd: an open producer connection keeps the process alive while publishes wait anyway.
+    return setTimeout(() => this.expire(), Math.max(0, earliest - Date.now())).unref();
+  }
+
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    const now = Date.now();
+    const timedOut = (pending: PendingPublish): BusError =>
+      new BusError('timeout', `publish to "${pending.channel}": no acknowledgement from Kafka within ${this.settings.publishTimeoutMs} ms (the message may still have been written)`);
+    for (const queue of this.queues.values()) {
+      for (let first = queue.first; first !== undefined && (first.settled || first.deadline <= now); first = queue.first) {
+        // A publish that timed out while queued is not sent late: its caller was told it failed.
+        this.settle(first, timedOut(first));
+        this.pendingBytes -= queue.dropSettled();
+      }
+    }
+    for (const batch of this.inFlight) {
+      for (const pending of batch.items) if (pending.deadline <= now) this.settle(pending, timedOut(pending));
+    }
+    this.deadlineTimer = this.armDeadline();
+    this.notifyIfIdle();
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (this.producer !== undefined) return Promise.resolve(this.producer);
+    // Brokers' batches may ask at the same time; they must share one producer.
+    this.connecting ??= this.connectProducer().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connectProducer(): Promise<Producer> {
     const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-      createPartitioner: () => (args) => {
-        const partition = inner(args);
-        this.chosen.set(args.message, partition);
-        return partition;
-      },
+      // Every record carries its partition (the bus picks it with the same murmur2 hash).
+      createPartitioner: () => ({ message }) => message.partition as number,
     });
     try {
       await withTimeout(producer.connect(), this.settings.connectTimeoutMs, 'the Kafka producer to connect');

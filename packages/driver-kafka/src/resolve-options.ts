@@ -74,6 +74,8 @@ export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOption
     maxPayloadBytes: whole(options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes', 1024, 64 * 1024 * 1024),
     maxPendingPerSubscription: whole(options.maxPendingPerSubscription, 10_000, 'maxPendingPerSubscription', 1, 10_000_000),
     maxPendingPublishBytes: whole(options.maxPendingPublishBytes, 64 * 1024 * 1024, 'maxPendingPublishBytes', 1024, 2 ** 40),
+    lingerMs: whole(options.lingerMs, 5, 'lingerMs', 0, 1000),
+    batchMaxBytes: whole(options.batchMaxBytes, 512 * 1024, 'batchMaxBytes', 1024, 1024 * 1024),
     redeliveryDelayMs: whole(options.redeliveryDelayMs, 100, 'redeliveryDelayMs', 0, 600_000),
     closeTimeoutMs: whole(options.closeTimeoutMs, 5000, 'closeTimeoutMs', 0, 3_600_000),
     clientLogLevel: options.clientLogLevel ?? 'warn',

@@ -6,6 +6,7 @@ import {
   type BusLogger,
 } from '@app/core';
 import type { Admin } from 'kafkajs';
+import { channelPartition } from './channel-partition.js';
 import { mapKafkaError } from './map-error.js';
 import { retryRetriable } from './retry-retriable.js';
 
@@ -13,6 +14,15 @@ import { retryRetriable } from './retry-retriable.js';
 const RECORD_OVERHEAD_BYTES = 64 * 1024;
 /** Kafka's default `max.message.bytes`; topics that need more get it set explicitly. */
 const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/** Leaders move rarely (restarts, preferred-leader elections); a stale view only costs batching. */
+const LAYOUT_MAX_AGE_MS = 30_000;
+
+/** Partition count and leader broker of each partition, as last seen. */
+interface TopicLayout {
+  readonly count: number;
+  readonly leaders: readonly number[];
+  readonly fetchedAt: number;
+}
 
 /** High and low watermark of one partition. */
 export interface PartitionOffsets {
@@ -35,6 +45,8 @@ export interface TopicSettings {
 /** Maps channels to topics and makes sure those topics exist (once per topic and bus). */
 export class TopicManager {
   private readonly ensured = new Map<string, Promise<void>>();
+  private readonly layouts = new Map<string, TopicLayout>();
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly admin: Admin,
@@ -59,6 +71,36 @@ export class TopicManager {
   }
 
   /**
+   * The partition of `channel` (which must be on `topic`), as kafkajs's default partitioner
+   * would pick it. Known once `ensure(topic)` resolved.
+   */
+  partitionOf(topic: string, channel: string): number {
+    const layout = this.layouts.get(topic);
+    if (layout === undefined) throw new BusError('internal', `partition layout of topic "${topic}" is not known yet`);
+    return channelPartition(topic, channel, layout.count);
+  }
+
+  /**
+   * The broker that led `partition` when last looked (undefined if unknown). A view older than
+   * 30 s is refreshed in the background; callers use it only to group records per broker.
+   */
+  leaderOf(topic: string, partition: number): number | undefined {
+    const layout = this.layouts.get(topic);
+    if (layout === undefined) return undefined;
+    if (Date.now() - layout.fetchedAt > LAYOUT_MAX_AGE_MS) this.refreshLayout(topic);
+    return layout.leaders[partition];
+  }
+
+  /** Looks up the leaders of `topic` again, in the background (after a failed publish, say). */
+  refreshLayout(topic: string): void {
+    if (this.refreshing.has(topic) || !this.layouts.has(topic)) return;
+    this.refreshing.add(topic);
+    this.fetchLayout(topic)
+      .catch((error: unknown) => this.logger.debug({ topic, err: error }, 'could not refresh kafka partition leaders'))
+      .finally(() => this.refreshing.delete(topic));
+  }
+
+  /**
    * Watermarks of every partition of `topic`, ordered by partition. Retries while a partition
    * has no leader yet (a topic another instance just created, a broker that just restarted).
    */
@@ -76,13 +118,19 @@ export class TopicManager {
 
   /** Waits until every partition of `topic` has a leader: creation by another client may still be under way. */
   private async waitForLeaders(topic: string): Promise<void> {
-    await retryRetriable(async () => {
-      const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
-      const partitions = metadata.topics[0]?.partitions ?? [];
-      if (partitions.length === 0 || partitions.some((partition) => partition.leader < 0)) {
-        throw Object.assign(new Error(`topic "${topic}" has partitions without a leader`), { retriable: true });
-      }
-    }, this.settings.timeoutMs);
+    await retryRetriable(() => this.fetchLayout(topic), this.settings.timeoutMs);
+  }
+
+  /** Reads partitions and leaders of `topic`; retriable while a partition has no leader. */
+  private async fetchLayout(topic: string): Promise<void> {
+    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0 || partitions.some((partition) => partition.leader < 0)) {
+      throw Object.assign(new Error(`topic "${topic}" has partitions without a leader`), { retriable: true });
+    }
+    const leaders: number[] = [];
+    for (const partition of partitions) leaders[partition.partitionId] = partition.leader;
+    this.layouts.set(topic, { count: partitions.length, leaders, fetchedAt: Date.now() });
   }
 
   private async create(topic: string): Promise<void> {
@@ -106,8 +154,9 @@ export class TopicManager {
         timeout: this.settings.timeoutMs,
       });
       // false: another client created it meanwhile, and its leaders may not be elected yet.
-      if (!created) await this.waitForLeaders(topic);
-      else {
+      // Either way the layout is read: publishes pick partitions and group them by leader.
+      await this.waitForLeaders(topic);
+      if (created) {
         this.logger.info(
           { topic, partitions: this.settings.partitions, replicationFactor: this.settings.replicationFactor },
           'created kafka topic',

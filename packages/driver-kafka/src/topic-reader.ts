@@ -1,8 +1,16 @@
 import type { BusError } from '@app/core';
-import type { Consumer, EachMessagePayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { LocalSubscription } from './local-subscription.js';
 import type { ConsumerHooks, ManagedConsumer } from './managed-consumer.js';
 import type { DecodedRecord } from './record-codec.js';
+
+/** How a reader turns records into messages (see record-codec.ts). */
+export interface RecordDecoder {
+  /** Why a record's key names no channel of its topic; undefined when it does. */
+  keyError(topic: string, partition: number, record: KafkaMessage, key: string | undefined): BusError | undefined;
+  /** Decodes a record whose key is `channel`, known to be a channel of `topic`. */
+  decodeAs(topic: string, partition: number, record: KafkaMessage, channel: string): DecodedRecord;
+}
 
 /** Builds the consumer of a reader from its hooks (the bus knows the Kafka settings). */
 export type ConsumerFactory = (groupId: string, topic: string, hooks: ConsumerHooks) => ManagedConsumer;
@@ -27,12 +35,12 @@ export class TopicReader {
     readonly topic: string,
     readonly groupId: string,
     private readonly startOffsets: () => Promise<ReadonlyMap<number, bigint>>,
-    private readonly decode: (topic: string, partition: number, record: KafkaMessage) => DecodedRecord,
+    private readonly decoder: RecordDecoder,
     createConsumer: ConsumerFactory,
   ) {
     this.consumer = createConsumer(groupId, topic, {
       onJoin: (partitions, consumer) => this.seek(partitions, consumer),
-      eachMessage: async (payload) => this.dispatch(payload),
+      eachBatch: async (payload) => this.dispatchBatch(payload),
     });
   }
 
@@ -78,14 +86,37 @@ export class TopicReader {
     }
   }
 
-  private dispatch(payload: EachMessagePayload): void {
-    this.next.set(payload.partition, BigInt(payload.message.offset) + 1n);
-    const decoded = this.decode(this.topic, payload.partition, payload.message);
-    if (decoded.ok) {
-      for (const subscription of this.subscribers.get(decoded.message.channel) ?? []) subscription.offer(decoded.message);
+  /** Hands a fetched batch to the subscribers, synchronously: their queues take it from there. */
+  private dispatchBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): void {
+    // Fetched before a re-join seeked elsewhere: not ours to deliver.
+    if (isStale()) return;
+    let last: string | undefined;
+    for (const record of batch.messages) {
+      // A handler may stop the consumer (close) while the batch is handed out.
+      if (!isRunning()) break;
+      this.dispatch(batch.partition, record);
+      last = record.offset;
+    }
+    if (last === undefined) return;
+    this.next.set(batch.partition, BigInt(last) + 1n);
+    resolveOffset(last);
+  }
+
+  private dispatch(partition: number, record: KafkaMessage): void {
+    const key = record.key?.toString('utf8');
+    const targets = key === undefined ? undefined : this.subscribers.get(key);
+    if (targets === undefined || key === undefined) {
+      // Nobody here reads that channel: not decoded at all, only a key that is no channel of this topic is reported.
+      const error = this.decoder.keyError(this.topic, partition, record, key);
+      if (error !== undefined) this.report(error, undefined);
       return;
     }
-    this.report(decoded.error, decoded.channel);
+    const decoded = this.decoder.decodeAs(this.topic, partition, record, key);
+    if (decoded.ok) {
+      for (const subscription of targets) subscription.offer(decoded.message);
+      return;
+    }
+    this.report(decoded.error, key);
   }
 
   /** A bad record goes to its channel's subscribers, or to all of them if it has no channel. */
