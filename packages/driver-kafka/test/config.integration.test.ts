@@ -52,6 +52,9 @@ describe('configuration from the environment', () => {
       [{ KAFKA_SASL_USERNAME: 'app' }, 'KAFKA_SASL_MECHANISM'],
       [{ KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, 'KAFKA_SSL_CA_FILE'],
       [{ KAFKA_CLIENT_ID: 'has space' }, 'clientId'],
+      [{ KAFKA_LINGER_MS: 'soon' }, 'KAFKA_LINGER_MS'],
+      [{ KAFKA_LINGER_MS: '5000' }, 'KAFKA_LINGER_MS'],
+      [{ KAFKA_BATCH_MAX_BYTES: '10' }, 'KAFKA_BATCH_MAX_BYTES'],
     ];
     for (const [env, key] of cases) {
       const error = await failure(async () => driver.create({ KAFKA_BROKERS: testBrokers().join(','), ...env }, { logger: silentLogger }));

@@ -75,6 +75,17 @@ describe('kafka records', () => {
     expect(Math.abs((message?.timestamp ?? 0) - before)).toBeLessThan(60_000);
   });
 
+  it('hands over the record value as dataJson, exactly as carried, next to the decoded data', async () => {
+    const subscriber = await bus();
+    const inbox = new Inbox();
+    await subscriber.subscribe('game:43', inbox.handler);
+    const text = '{ "from" : "java",  "n": [1, 2.50] }';
+    await produceRaw(`${topicPrefix}game`, [{ key: 'game:43', value: text }]);
+    const [message] = await inbox.waitFor(1, 20_000);
+    expect(message?.dataJson).toBe(text);
+    expect(message?.data).toEqual({ from: 'java', n: [1, 2.5] });
+  });
+
   it('reports records with a bad key or a non-JSON value through onError, skips them and goes on', async () => {
     const subscriber = await bus();
     const inbox = new Inbox();
