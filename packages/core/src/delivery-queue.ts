@@ -1,5 +1,6 @@
 /**
- * A bounded FIFO that hands items to an async consumer one at a time. Drivers use it so that
+ * A bounded FIFO that hands items to a consumer one at a time, waiting for the promise a consumer
+ * returns before the next item (a consumer that finishes synchronously costs no promise). Drivers use it so that
  * handler calls of one subscription never overlap and a slow handler cannot grow memory without
  * bound: past `limit` waiting items, `push` refuses and the driver decides what that means.
  */
@@ -7,10 +8,11 @@ export class DeliveryQueue<T> {
   private readonly items: T[] = [];
   private head = 0;
   private running: Promise<void> | undefined;
+  private looping = false;
   private stopped = false;
 
   constructor(
-    private readonly consume: (item: T) => Promise<void>,
+    private readonly consume: (item: T) => Promise<void> | void,
     private readonly limit: number,
   ) {}
 
@@ -23,7 +25,12 @@ export class DeliveryQueue<T> {
   push(item: T): boolean {
     if (this.stopped || this.size >= this.limit) return false;
     this.items.push(item);
-    this.running ??= this.run();
+    // While a loop runs, it takes this item too (also one pushed from inside the consumer).
+    if (!this.looping) {
+      const run = this.run();
+      // A loop whose consumers all finished synchronously is over already.
+      if (this.looping) this.running = run;
+    }
     return true;
   }
 
@@ -51,6 +58,7 @@ export class DeliveryQueue<T> {
   }
 
   private async run(): Promise<void> {
+    this.looping = true;
     try {
       while (this.head < this.items.length) {
         const item = this.items[this.head] as T;
@@ -61,12 +69,14 @@ export class DeliveryQueue<T> {
           this.items.splice(0, this.head);
           this.head = 0;
         }
-        await this.consume(item);
+        const pending = this.consume(item);
+        if (pending !== undefined) await pending;
       }
     } finally {
       this.items.length = 0;
       this.head = 0;
       this.running = undefined;
+      this.looping = false;
     }
   }
 }

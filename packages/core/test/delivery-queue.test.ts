@@ -51,4 +51,26 @@ describe('DeliveryQueue', () => {
     await queue.drained();
     expect(seen).toEqual([1, 2]);
   });
+
+  it('runs a synchronous consumer without overlap, also when it pushes from inside, and then drains', async () => {
+    const seen: number[] = [];
+    let running = 0;
+    let most = 0;
+    const queue: DeliveryQueue<number> = new DeliveryQueue<number>((item) => {
+      running += 1;
+      most = Math.max(most, running);
+      seen.push(item);
+      if (item < 10) queue.push(item + 10);
+      running -= 1;
+    }, 100);
+    queue.push(1);
+    queue.push(2);
+    await queue.drained();
+    expect(seen).toEqual([1, 11, 2, 12]);
+    expect(most).toBe(1);
+    expect(queue.size).toBe(0);
+    queue.push(3);
+    await queue.drained();
+    expect(seen).toEqual([1, 11, 2, 12, 3, 13]);
+  });
 });

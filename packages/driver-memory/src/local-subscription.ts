@@ -70,12 +70,17 @@ export class LocalSubscription implements Subscription {
     await this.queue.stop();
   }
 
-  private async deliver(message: Message): Promise<void> {
-    if (this.ended) return;
+  /** Runs the handler; returns a promise only for a handler that returned one (the queue waits for it). */
+  private deliver(message: Message): Promise<void> | undefined {
+    if (this.ended) return undefined;
+    let result: void | Promise<void>;
     try {
-      await this.handler(message);
+      result = this.handler(message);
     } catch (error) {
       this.onFailure(this, message, error);
+      return undefined;
     }
+    if (result === undefined) return undefined;
+    return Promise.resolve(result).then(undefined, (error: unknown) => this.onFailure(this, message, error));
   }
 }

@@ -1,6 +1,5 @@
 import { withTimeout, type Message, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
-import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import { busErrorCode } from './bus-error-code.js';
 import type { ChannelHub, ChannelListener } from './channel-hub.js';
@@ -9,8 +8,10 @@ import type { ClientSocket } from './client-socket.js';
 import { CLOSE_CODES } from './close-codes.js';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
+import { PendingWork } from './pending-work.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
 import { ackFrame, errorFrame } from './server-frames.js';
+import { listenToSocket, type SocketEventsTarget } from './socket-events.js';
 
 /** What every connection of a server shares: one object, not one per connection. */
 export interface ConnectionDeps {
@@ -36,23 +37,6 @@ function rawToText(data: RawData): string {
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }
 
-// Socket listeners are shared functions (ws calls them with the socket as `this`) rather than
-// closures per connection: thousands of idle connections should cost as little as possible.
-const connections = new WeakMap<WebSocket, Connection>();
-function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
-  connections.get(this)?.socketClosed(code, reason);
-}
-function onSocketError(this: WebSocket, error: Error): void {
-  // ws reports oversize and malformed frames here and closes the socket itself; nothing to rethrow.
-  connections.get(this)?.log.debug({ err: error.message }, 'socket error');
-}
-function onSocketPong(this: WebSocket): void {
-  connections.get(this)?.pong();
-}
-function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  connections.get(this)?.receive(data, isBinary);
-}
-
 /**
  * One client: its subscriptions, the order in which its frames are handled, and a bounded
  * outgoing buffer.
@@ -62,12 +46,9 @@ function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): voi
  * per channel), and its ack comes when the bus accepts it. When too much of a client's work is
  * pending, reading its socket pauses: TCP then pushes back on the client instead of server memory.
  */
-export class Connection implements ChannelListener {
+export class Connection implements ChannelListener, SocketEventsTarget {
   private readonly channels = new Map<string, ClientChannel | typeof LIVE>();
-  /** The frame handler running or waiting, if any; frames that arrive meanwhile queue behind it. */
-  private queue: Promise<void> | undefined;
-  private pending = 0;
-  private paused = false;
+  private readonly work: PendingWork;
   private closed = false;
   /** Shutting down: no frames are handled and nothing is delivered; publish answers still go out. */
   private draining = false;
@@ -83,11 +64,8 @@ export class Connection implements ChannelListener {
     /** Number of this connection within its server, for the id. */
     private readonly serial: number,
   ) {
-    connections.set(socket.ws, this);
-    socket.ws.on('close', onSocketClose);
-    socket.ws.on('error', onSocketError);
-    socket.ws.on('pong', onSocketPong);
-    socket.ws.on('message', onSocketMessage);
+    this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
+    listenToSocket(socket.ws, this);
     this.send(deps.welcome);
   }
 
@@ -150,39 +128,40 @@ export class Connection implements ChannelListener {
     return this.check(this.socket.sendFramed(framed));
   }
 
-  /** @internal Socket events, through the shared listeners above. */
   socketClosed(code: number, reason: Buffer): void {
     this.release();
     if (this.logger !== undefined || this.deps.logger.isLevelEnabled('debug')) {
       this.log.debug({ code, reason: reason.toString() }, 'connection closed');
     }
-    connections.delete(this.socket.ws);
     this.deps.onClosed(this);
     for (const resolve of this.closeWaiters?.splice(0) ?? []) resolve();
   }
 
-  /** @internal */
+  socketError(error: Error): void {
+    // ws reports oversize and malformed frames here and closes the socket itself; nothing to rethrow.
+    this.log.debug({ err: error.message }, 'socket error');
+  }
+
   pong(): void {
     this.alive = true;
   }
 
-  /** @internal */
   receive(data: RawData, isBinary: boolean): void {
     this.deps.metrics.framesReceived.add();
     if (this.closed || this.draining) return;
     // The common case, nothing in progress: handle the frame at once instead of through a promise.
-    if (this.queue === undefined) {
-      let work: Promise<void> | undefined;
-      try {
-        work = this.handleFrame(data, isBinary);
-      } catch (error) {
-        this.handlerFailed(error);
-        return;
-      }
-      if (work !== undefined) this.chain(work);
+    if (!this.work.idle) {
+      this.work.enqueue(() => this.handleFrame(data, isBinary));
       return;
     }
-    this.chain(this.queue.then(() => this.handleFrame(data, isBinary)));
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.handleFrame(data, isBinary);
+    } catch (error) {
+      this.handlerFailed(error);
+      return;
+    }
+    if (pending !== undefined) this.work.chain(pending);
   }
 
   /** Handles one frame; returns a promise only when later frames must wait for it (a subscribe). */
@@ -295,53 +274,31 @@ export class Connection implements ChannelListener {
   }
 
   private publish(channel: string, data: unknown, id: string | undefined): void {
-    const answer = this.deps.bus.publish(channel, data).then(
+    // A shutdown answers these before closing.
+    const publishing = (this.publishing ??= new Set());
+    // One promise per publish: answering also settles the bookkeeping (this is the hot path).
+    const answer: Promise<void> = this.deps.bus.publish(channel, data).then(
       () => {
         this.deps.metrics.messagesPublished.inc();
         this.ack(id);
+        publishing.delete(answer);
+        this.work.settled();
       },
       (error: unknown) => {
         const { code, message } = busErrorCode(error);
         if (code === 'internal_error') this.log.error({ channel, err: error }, 'publish failed');
         this.sendError(code, message, id, channel);
+        publishing.delete(answer);
+        this.work.settled();
       },
     );
-    // A shutdown answers these before closing.
-    const publishing = (this.publishing ??= new Set());
     publishing.add(answer);
-    this.count(answer, () => publishing.delete(answer));
-  }
-
-  /** Runs `work` as the frame handler later frames queue behind, never letting its failure escape. */
-  private chain(work: Promise<void>): void {
-    const queued = work.catch((error: unknown) => this.handlerFailed(error));
-    this.queue = queued;
-    this.count(queued, () => {
-      if (this.queue === queued) this.queue = undefined;
-    });
+    this.work.began();
   }
 
   private handlerFailed(error: unknown): void {
     this.log.error({ err: error }, 'frame handler failed');
     this.sendError('internal_error', 'internal error', undefined);
-  }
-
-  /** Counts `work` as pending until it settles (then runs `settled`), pausing the socket past the limit. */
-  private count(work: Promise<void>, settled: () => void): void {
-    this.pending += 1;
-    const limit = this.deps.config.maxPendingFramesPerConnection;
-    if (!this.paused && this.pending >= limit) {
-      this.paused = true;
-      this.socket.ws.pause();
-    }
-    void work.then(() => {
-      settled();
-      this.pending -= 1;
-      if (this.paused && this.pending <= limit / 2) {
-        this.paused = false;
-        this.socket.ws.resume();
-      }
-    });
   }
 
   private forwardReplayed(frame: string): void {

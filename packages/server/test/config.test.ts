@@ -22,6 +22,7 @@ describe('configuration', () => {
       bus: 'memory',
       maxFrameBytes: 65536,
       sendBufferLimitBytes: 1048576,
+      sendCoalesceMs: 0,
       heartbeatIntervalMs: 30000,
       maxSubscriptionsPerConnection: 100,
       logLevel: 'info',
@@ -38,6 +39,8 @@ describe('configuration', () => {
     expect(configError({ PORT: '70000' })).toContain('PORT="70000"');
     expect(configError({ LOG_LEVEL: 'loud' })).toContain('LOG_LEVEL="loud" is not valid: expected one of trace, debug');
     expect(configError({ MAX_FRAME_BYTES: '12' })).toContain('MAX_FRAME_BYTES="12"');
+    expect(configError({ SEND_COALESCE_MS: '5000' })).toContain('SEND_COALESCE_MS="5000" is not valid: expected a whole number from 0 to 1000');
+    expect(loadConfig({ SEND_COALESCE_MS: '5' }).sendCoalesceMs).toBe(5);
     expect(configError({ HEARTBEAT_INTERVAL_MS: '-5' })).toContain('HEARTBEAT_INTERVAL_MS');
   });
 
