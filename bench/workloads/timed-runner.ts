@@ -31,6 +31,27 @@ interface Live {
   failure?: string;
 }
 
+/** Share of one core under which the servers count as idle, and the longest wait for it. */
+const SETTLE_CPU = 0.15;
+const SETTLE_MAX_MS = 20_000;
+
+/**
+ * Waits until the servers are done with the connecting and subscribing (their CPU under
+ * SETTLE_CPU of a core over 500 ms), so the measured window holds steady-state delivery only.
+ */
+async function settle(pids: readonly number[]): Promise<number> {
+  const started = performance.now();
+  const total = (): number => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+  let before = total();
+  while (performance.now() - started < SETTLE_MAX_MS) {
+    await sleep(500);
+    const now = total();
+    if (!((now - before) / 0.5 > SETTLE_CPU)) break;
+    before = now;
+  }
+  return performance.now() - started;
+}
+
 function busPids(spec: SystemSpec, options: BenchOptions): number[] {
   if (spec.bus === 'redis') return redisPids(options.redisUrl);
   if (spec.bus === 'kafka') return kafkaPids(REPO_ROOT);
@@ -64,8 +85,9 @@ async function measure(workload: string, live: Live, shape: RoomShape, round: nu
     );
     if (connect.connections === 0) throw new Error(`no connection succeeded: ${connect.firstError ?? ''}`);
     if (connect.failed > 0) say(`    ${spec.name}: ${connect.failed} of ${total} connections failed (${connect.firstError ?? ''})`);
-    await sleep(300);
     const serverPids = loop ? pool.pids() : (live.running?.servers ?? []).map((s) => s.pid);
+    const settledMs = await settle(serverPids);
+    if (settledMs > 2000) say(`    ${spec.name}: servers busy for ${(settledMs / 1000).toFixed(1)} s after connecting (subscriptions); waited before measuring`);
     const bus = busPids(spec, options);
     const serverBefore = serverPids.map(cpuSeconds);
     const busBefore = bus.map(cpuSeconds);
@@ -91,6 +113,9 @@ async function measure(workload: string, live: Live, shape: RoomShape, round: nu
     };
   } finally {
     await pool.close();
+    // Thousands of disconnects keep the servers busy for a while: let that end before another
+    // system's window starts, or it lands on that system's latency.
+    await settle(live.running?.servers.map((s) => s.pid) ?? []);
   }
 }
 
