@@ -104,9 +104,13 @@ async function main(): Promise<void> {
   await cleanup(options);
   const summaries = timed.flatMap((t) => t.summaries);
   const targets = evaluateTargets(summaries, connections);
-  say('\n== results ==');
-  for (const [name, table] of Object.entries(tables)) say(`\n### ${name} (${seconds[name]?.toFixed(0)} s)\n\n${table}`);
-  say(`\n### targets\n\n${targetsText(targets)}`);
+  // The same text goes to <stamp>.md, ready to paste into docs/benchmarks.md.
+  const markdown = [
+    `Run ${startedAt.toISOString()} (${options.runId}): ${machine.nproc} x ${machine.cpuModel}, Node ${machine.node}, Redis ${machine.redis}, Kafka ${machine.kafka}`,
+    ...Object.entries(tables).map(([name, table]) => `\n### ${name} (${seconds[name]?.toFixed(0)} s)\n\n${table}`),
+    `\n### targets\n\n${targetsText(targets)}`,
+  ].join('\n');
+  say(`\n== results ==\n\n${markdown}`);
 
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
@@ -117,10 +121,11 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? undefined : v), 2)}\n`);
   const svg = chartSvg(summaries, `${startedAt.toISOString().slice(0, 16)} · ${machine.nproc} x ${machine.cpuModel} · Node ${machine.node} · Redis ${machine.redis} · Kafka ${machine.kafka}`);
   writeFileSync(join(dir, `${stamp}.svg`), svg);
+  writeFileSync(join(dir, `${stamp}.md`), `${markdown}\n`);
   // docs/benchmarks.svg is committed: only a full run (every workload) replaces it, or BENCH_SVG=path.
   const docsSvg = process.env['BENCH_SVG'] ?? (ALL_WORKLOADS.every((w) => options.workloads.includes(w)) ? join(REPO_ROOT, 'docs', 'benchmarks.svg') : undefined);
   if (docsSvg !== undefined && summaries.length > 0) writeFileSync(docsSvg, svg);
-  say(`\nresults: ${file} (+ .svg${docsSvg === undefined ? '' : `, ${docsSvg}`}); total ${Object.values(seconds).reduce((a, b) => a + b, 0).toFixed(0)} s`);
+  say(`\nresults: ${file} (+ .md, .svg${docsSvg === undefined ? '' : `, ${docsSvg}`}); total ${Object.values(seconds).reduce((a, b) => a + b, 0).toFixed(0)} s`);
 }
 
 main().then(
