@@ -25,19 +25,24 @@ function niceMax(v: number): number {
   return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
 }
 
-function panel(rows: readonly TimedSummary[], pick: (r: TimedSummary) => number, title: string, y0: number): string {
+/** Linear, or log10 from 1 (latencies span 1 ms to seconds on a loaded machine; linear flattens all but one bar). */
+function panel(rows: readonly TimedSummary[], pick: (r: TimedSummary) => number, title: string, y0: number, log = false): string {
   const groups = [...new Set(rows.map((r) => `${r.workload} ${r.shape}`))];
   const systems = [...new Set(rows.map((r) => r.system))];
   const values = rows.map(pick).filter((v) => Number.isFinite(v));
-  const max = niceMax(Math.max(0, ...values));
+  const top = Math.max(0, ...values);
+  const max = log ? 10 ** Math.max(1, Math.ceil(Math.log10(Math.max(top, 1)))) : niceMax(top);
+  const scale = (v: number): number => (log ? Math.log10(Math.max(1, Math.min(v, max))) / Math.log10(max) : Math.min(v, max) / max);
+  const ticks = log ? Math.round(Math.log10(max)) : 4;
   const plotW = WIDTH - LEFT - 20;
   const groupW = plotW / Math.max(1, groups.length);
   const barW = Math.max(4, (groupW - 16) / Math.max(1, systems.length));
   const parts: string[] = [`<text x="${LEFT}" y="${y0 - 12}" font-size="14" font-weight="bold">${escape(title)}</text>`];
-  for (let i = 0; i <= 4; i++) {
-    const y = y0 + PANEL - (PANEL * i) / 4;
+  for (let i = 0; i <= ticks; i++) {
+    const y = y0 + PANEL - (PANEL * i) / ticks;
+    const label = log ? 10 ** i : +((max * i) / ticks).toPrecision(3);
     parts.push(`<line x1="${LEFT}" x2="${WIDTH - 20}" y1="${y}" y2="${y}" stroke="#e0e0e0"/>`);
-    parts.push(`<text x="${LEFT - 6}" y="${y + 4}" font-size="10" text-anchor="end">${+((max * i) / 4).toPrecision(3)}</text>`);
+    parts.push(`<text x="${LEFT - 6}" y="${y + 4}" font-size="10" text-anchor="end">${label}</text>`);
   }
   groups.forEach((group, g) => {
     const gx = LEFT + g * groupW + 8;
@@ -45,7 +50,7 @@ function panel(rows: readonly TimedSummary[], pick: (r: TimedSummary) => number,
       const row = rows.find((r) => `${r.workload} ${r.shape}` === group && r.system === system);
       const v = row === undefined ? Number.NaN : pick(row);
       if (!Number.isFinite(v)) return;
-      const h = (Math.min(v, max) / max) * PANEL;
+      const h = scale(v) * PANEL;
       const x = gx + s * barW;
       parts.push(`<rect x="${x.toFixed(1)}" y="${(y0 + PANEL - h).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[system] ?? '#333'}"><title>${escape(`${system} ${group}: ${v.toFixed(2)}`)}</title></rect>`);
       if (barW >= 14) parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(y0 + PANEL - h - 3).toFixed(1)}" font-size="8" text-anchor="middle">${v < 10 ? v.toFixed(1) : Math.round(v)}</text>`);
@@ -66,7 +71,7 @@ export function chartSvg(rows: readonly TimedSummary[], subtitle: string): strin
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${LEFT}" y="20" font-size="12" fill="#555">${escape(subtitle)}</text>`,
     panel(rows, (r) => r.serverMsPer1k, 'Server CPU ms per 1,000 deliveries (all server processes; lower is better)', TOP + 10),
-    panel(rows, (r) => r.p99, 'p99 latency, ms (lower is better)', TOP + PANEL + 80),
+    panel(rows, (r) => r.p99, 'p99 latency, ms, log scale (lower is better)', TOP + PANEL + 80, true),
     legend,
     '</svg>',
     '',
