@@ -2,7 +2,7 @@ import { BusError, type Message } from '@app/core';
 import type { Redis } from 'ioredis';
 import { decodeEntry } from './entry-codec.js';
 import type { LiveListener } from './live-channels.js';
-import type { LiveEntry } from './live-script.js';
+import type { LiveEntry } from './announcement.js';
 import { parseEntries } from './replies.js';
 import { compareIds } from './stream-id.js';
 import { asError, Subscriber } from './subscriber.js';

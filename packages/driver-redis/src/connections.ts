@@ -32,7 +32,6 @@ export class Connections {
   private readonly warnedAtStart = new Set<ConnectionRole>();
   private closed = false;
   private readonly closing = new AbortController();
-  private commandCorked = false;
   /** Connections closed on purpose before the bus as a whole, which must not read as an outage. */
   private readonly retired = new Set<ConnectionRole>();
 
@@ -65,21 +64,6 @@ export class Connections {
       throw new BusError('not_connected', `${doing} failed: the ${role} connection to Redis at ${redactUrl(this.options.url)} is down; reconnecting`);
     }
     await this.waitReady(client, this.options.connectTimeoutMs, `the first connection to Redis at ${redactUrl(this.options.url)}`, this.closing.signal);
-  }
-
-  /**
-   * Lets the commands sent on the command connection in this tick leave in one write, so a burst
-   * of publishes costs one syscall rather than one each. Order and replies are unchanged.
-   */
-  batchCommandWrites(): void {
-    if (this.commandCorked) return;
-    const stream = this.command.stream;
-    this.commandCorked = true;
-    stream.cork();
-    process.nextTick(() => {
-      this.commandCorked = false;
-      stream.uncork();
-    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { BusError, type BusLogger } from '@app/core';
 import type { Redis } from 'ioredis';
-import { decodeAnnouncement, type LiveEntry } from './live-script.js';
+import { decodeAnnouncement, type LiveEntry } from './announcement.js';
 
 /** A subscription that hears its channel's announcements. */
 export interface LiveListener {
@@ -116,13 +116,24 @@ export class LiveChannels {
     try {
       await this.connection.subscribe(...entries.map(([key]) => key));
     } catch (error) {
-      // The connection dropped again; its next 'ready' tries again.
-      this.logger.debug({ err: error }, 'resubscribing after a reconnect failed');
+      // A connection that is still up would never be 'ready' again: drop it so the retry comes.
+      this.logger.warn({ err: error }, 'subscribing again after a reconnect failed; reconnecting');
+      if (this.connection.status === 'ready') this.connection.disconnect(true);
       return;
     }
-    for (const [, entry] of entries) {
+    const orphans: string[] = [];
+    for (const [key, entry] of entries) {
+      // Removed while SUBSCRIBE was on its way: its remove() had nothing to unsubscribe yet.
+      const current = this.channels.get(key);
+      if (current !== entry || entry.listeners.size === 0) {
+        if (current === undefined || current.listeners.size === 0) orphans.push(key);
+        continue;
+      }
       entry.subscribed = true;
       for (const listener of [...entry.listeners]) listener.onResubscribed();
+    }
+    if (orphans.length > 0) {
+      await this.connection.unsubscribe(...orphans).catch((error: unknown) => this.logger.debug({ err: error }, 'UNSUBSCRIBE failed'));
     }
   }
 }

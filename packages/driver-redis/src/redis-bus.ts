@@ -24,10 +24,10 @@ import { Connections } from './connections.js';
 import { GroupMember, type GroupHost } from './group-member.js';
 import { streamKey } from './keys.js';
 import { LiveChannels } from './live-channels.js';
-import { storeAndAnnounce } from './live-script.js';
 import { isBusyGroupError, mapRedisError } from './map-error.js';
 import type { ResolvedRedisBusOptions } from './options.js';
 import { newestId, replayStart, type StartPoint } from './replay-start.js';
+import { PublishScript } from './publish-script.js';
 import { parsePosition } from './stream-id.js';
 import type { Subscriber } from './subscriber.js';
 
@@ -47,6 +47,7 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
   private readonly connections: Connections;
   readonly live: LiveChannels;
   readonly readBatchSize: number;
+  private readonly publishScript: PublishScript;
   private readonly instanceId = randomBytes(4).toString('hex');
   private consumers = 0;
   private readonly subscriptions = new Set<Subscriber>();
@@ -60,6 +61,7 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
     this.readBatchSize = options.readBatchSize;
     this.connections = new Connections(options, options.logger);
     this.live = new LiveChannels(this.connections.subscriber, options.logger);
+    this.publishScript = new PublishScript(this.connections.command, options.streamMaxLen);
     if (options.persistent) this.command.once('ready', () => void this.checkPersistence());
   }
 
@@ -160,9 +162,7 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
       // Checked synchronously when ready, so publishes leave in the order they were called.
       if (this.command.status !== 'ready') await this.connections.usable(doing);
       const key = streamKey(this.options.keyPrefix, prepared.channel);
-      this.connections.batchCommandWrites();
-      const position = await storeAndAnnounce(this.command, key, this.options.streamMaxLen, prepared);
-      if (typeof position !== 'string') throw new BusError('internal', `the publish script returned ${String(position)} instead of an entry id`);
+      const position = await this.publishScript.run(key, prepared);
       return { id: prepared.id, position };
     } catch (error) {
       throw mapRedisError(error, doing, { closed: this.closing !== undefined && this.connections.status() === 'closed' });

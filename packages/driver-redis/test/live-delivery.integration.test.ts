@@ -93,4 +93,55 @@ describe('redis bus live delivery over pub/sub', () => {
       expect(message?.position).toBe(receipt.position);
     }
   });
+
+  it('publishes of one tick share one script call; a key Redis refuses fails only its own publish', async () => {
+    await raw.set(`${prefix}{bad}:bad:key`, 'not a stream');
+    const inbox = new Inbox<number>();
+    await subscriber.subscribe('room:batch', inbox.handler);
+    const monitor = await raw.duplicate().monitor();
+    const scriptCalls: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase().startsWith('eval') && args.includes(`${prefix}{room}:room:batch`)) scriptCalls.push(args);
+    });
+    const results = await Promise.allSettled([
+      publisher.publish('room:batch', 0),
+      publisher.publish('bad:key', 'refused'),
+      ...range(50).map((index) => publisher.publish('room:batch', index + 1)),
+    ]);
+    const refused = results[1];
+    expect(refused?.status).toBe('rejected');
+    const reason: unknown = refused?.status === 'rejected' ? refused.reason : undefined;
+    expect(isBusError(reason) && reason.reason, String(reason)).toBe('broker');
+    expect(String(reason)).toContain('WRONGTYPE');
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(51);
+    await inbox.waitFor(51, 10_000);
+    await settle(100);
+    monitor.disconnect();
+    expect(inbox.data).toEqual(range(51));
+    expect(scriptCalls, 'script calls for 52 publishes made in one tick').toHaveLength(1);
+  });
+
+  it("keeps one publisher's order while Redis loses its script cache again and again (SCRIPT FLUSH)", async () => {
+    const flusher = raw.duplicate();
+    let flushing = true;
+    const flushes = (async () => {
+      while (flushing) {
+        await flusher.script('FLUSH');
+        await settle(2);
+      }
+    })();
+    try {
+      for (const index of range(3000)) {
+        void publisher.publish('room:flush', index);
+        if (index % 10 === 9) await settle(1);
+      }
+      await publisher.publish('room:flush', 'end');
+    } finally {
+      flushing = false;
+      await flushes;
+      flusher.disconnect();
+    }
+    const stored = (await raw.xrange(`${prefix}{room}:room:flush`, '-', '+')).map(([, fields]) => JSON.parse(fields[3] ?? 'null') as unknown);
+    expect(stored).toEqual([...range(3000), 'end']);
+  });
 });

@@ -1,54 +1,11 @@
-import { createHash } from 'node:crypto';
-import { BusError, decodeData, type Message, type PreparedPublish } from '@app/core';
-import type { Redis } from 'ioredis';
-import { encodeFields } from './entry-codec.js';
+import { BusError, decodeData, type Message } from '@app/core';
 import { idTimestamp, ZERO_ID } from './stream-id.js';
 
 /**
- * Stores a message and announces it in one atomic step: reads the id of the stream's newest
- * entry, `XADD`s the new one, then `PUBLISH`es `<new id>\n<previous id>\n<meta>\n<data>` on a
- * pub/sub channel named like the stream key. Because both happen in one script, pub/sub
- * announcements come in stream order, and each one names its predecessor: a subscriber whose
- * last entry is that predecessor knows it missed nothing, and otherwise reads the stream.
- *
- * KEYS[1] stream key. ARGV[1] MAXLEN (0: no trimming), ARGV[2] meta, ARGV[3..] the entry's
- * field/value pairs, with the JSON data at ARGV[6] (see encodeFields).
+ * Announcements are what the publish script (publish-script.ts) sends on a channel's pub/sub
+ * name: `<entry id>\n<previous entry id>\n<meta>\n<data>`, where meta is the JSON array
+ * `[message id]` or `[message id, headers]` and data is the JSON text, last so it may hold anything.
  */
-const PUBLISH_LUA = `
-local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local previous = ''
-if newest[1] then previous = newest[1][1] end
-local id
-if ARGV[1] == '0' then
-  id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
-end
-redis.call('PUBLISH', KEYS[1], id .. '\\n' .. previous .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[6])
-return id
-`;
-
-const PUBLISH_SHA = createHash('sha1').update(PUBLISH_LUA).digest('hex');
-
-/** What travels beside the data in an announcement: the message id, and the headers when there are any. */
-function encodeMeta(prepared: PreparedPublish): string {
-  return JSON.stringify(Object.keys(prepared.headers).length > 0 ? [prepared.id, prepared.headers] : [prepared.id]);
-}
-
-/**
- * Runs the publish script: the stored entry's id comes back. `EVALSHA` first; a Redis that does
- * not know the script yet (first use, a restart, `SCRIPT FLUSH`) gets it once with `EVAL`.
- * Replies come in order on one connection, so retried publishes keep their order.
- */
-export async function storeAndAnnounce(command: Redis, key: string, maxLen: number, prepared: PreparedPublish): Promise<unknown> {
-  const args = [key, String(maxLen), encodeMeta(prepared), ...encodeFields(prepared)];
-  try {
-    return await command.call('EVALSHA', [PUBLISH_SHA, 1, ...args]);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return command.call('EVAL', [PUBLISH_LUA, 1, ...args]);
-  }
-}
 
 /** One announcement, decoded once for every subscription of its channel on this instance. */
 export interface LiveEntry {

@@ -1,0 +1,131 @@
+import type { PreparedPublish } from '@app/core';
+import type { Redis } from 'ioredis';
+import { encodeFields } from './entry-codec.js';
+
+/**
+ * Stores and announces a batch of messages in one atomic script call. For each message: read
+ * the id of its stream's newest entry, `XADD` the new entry, then `PUBLISH` the announcement
+ * (announcement.ts) on the pub/sub channel named like the stream key. Since both happen inside
+ * one script, announcements come in stream order and each names its predecessor, which is how a
+ * subscriber knows it missed nothing.
+ *
+ * KEYS[i] is the stream key of message i. ARGV[1] is MAXLEN (0: no trimming); then per message
+ * the number of entry fields+values n, the meta, and the n field/value strings, the JSON data
+ * being the fourth of them. The reply holds per message its entry id, or `!` and Redis's error
+ * (one bad key fails only its own message).
+ */
+const PUBLISH_LUA = `
+local results = {}
+local maxlen = ARGV[1]
+local at = 2
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local count = tonumber(ARGV[at])
+  local meta = ARGV[at + 1]
+  local first = at + 2
+  local last = at + 1 + count
+  at = last + 1
+  local newest = redis.pcall('XREVRANGE', key, '+', '-', 'COUNT', 1)
+  if newest.err then
+    results[i] = '!' .. newest.err
+  else
+    local previous = ''
+    if newest[1] then previous = newest[1][1] end
+    local id
+    if maxlen == '0' then
+      id = redis.pcall('XADD', key, '*', unpack(ARGV, first, last))
+    else
+      id = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, first, last))
+    end
+    if type(id) == 'table' then
+      results[i] = '!' .. id.err
+    else
+      redis.pcall('PUBLISH', key, id .. '\\n' .. previous .. '\\n' .. meta .. '\\n' .. ARGV[first + 3])
+      results[i] = id
+    end
+  end
+end
+return results
+`;
+
+/** A batch stops growing at this many messages or bytes, so one script call stays short. */
+const MAX_BATCH_MESSAGES = 64;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+interface Pending {
+  readonly key: string;
+  readonly prepared: PreparedPublish;
+  resolve(id: string): void;
+  reject(error: unknown): void;
+}
+
+/** What travels beside the data in an announcement: the message id, and the headers when there are any. */
+function encodeMeta(prepared: PreparedPublish): string {
+  return JSON.stringify(Object.keys(prepared.headers).length > 0 ? [prepared.id, prepared.headers] : [prepared.id]);
+}
+
+/**
+ * Publishes of one tick leave as one script call (several, past the batch bounds), in call
+ * order, so a burst costs Redis one script run rather than one per message. Each publish
+ * resolves with its entry id, or rejects with the error Redis gave for it.
+ */
+export class PublishScript {
+  private batch: Pending[] = [];
+  private batchBytes = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly command: Redis,
+    private readonly maxLen: number,
+  ) {}
+
+  /** Stores and announces one message; resolves with its stream entry id. */
+  run(key: string, prepared: PreparedPublish): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.length >= MAX_BATCH_MESSAGES || this.batchBytes + prepared.size > MAX_BATCH_BYTES) this.flush();
+      this.batch.push({ key, prepared, resolve, reject });
+      this.batchBytes += prepared.size;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        process.nextTick(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.batchBytes = 0;
+    const keys = batch.map((item) => item.key);
+    const args: (string | number)[] = [this.maxLen];
+    for (const { prepared } of batch) {
+      const fields = encodeFields(prepared);
+      args.push(fields.length, encodeMeta(prepared), ...fields);
+    }
+    this.call(keys, args).then(
+      (reply) => {
+        const ids = Array.isArray(reply) ? reply : [];
+        for (const [index, item] of batch.entries()) {
+          const id: unknown = ids[index];
+          if (typeof id === 'string' && !id.startsWith('!')) item.resolve(id);
+          else item.reject(new Error(typeof id === 'string' ? id.slice(1) : `the publish script returned ${String(id)} instead of an entry id`));
+        }
+      },
+      (error: unknown) => {
+        for (const item of batch) item.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Always `EVAL` with the script's text, never `EVALSHA`: after Redis lost its script cache (a
+   * restart, a failover, `SCRIPT FLUSH`), `EVALSHA` calls already on the wire fail while a later
+   * one may succeed, and retrying the failed ones would store them after it. The text costs about
+   * a kilobyte per call, shared by the whole batch.
+   */
+  private call(keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.command.call('EVAL', [PUBLISH_LUA, keys.length, ...keys, ...args]);
+  }
+}
