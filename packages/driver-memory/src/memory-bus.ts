@@ -37,6 +37,11 @@ export class MemoryBus implements MessageBus {
   private readonly groups = new Map<string, Map<string, ConsumerGroup>>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
   private closing: Promise<void> | undefined;
+  /** A fan-out is running; a publish now waits in `reentrant`. */
+  private fanningOut = false;
+  private readonly reentrant: Message[] = [];
+  /** Subscribed from a handler during a fan-out; registered once the current message is through. */
+  private readonly joining: LocalSubscription[] = [];
 
   constructor(private readonly options: ResolvedMemoryBusOptions) {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
@@ -62,10 +67,44 @@ export class MemoryBus implements MessageBus {
       position: formatPosition(this.epoch, this.seq),
       attempt: 1,
     });
-    this.history.add(message);
-    for (const subscription of this.broadcast.get(channel) ?? []) subscription.offer(message);
-    for (const group of this.groups.get(channel)?.values() ?? []) group.assign(message);
+    if (this.fanningOut) {
+      // Published from inside a handler (delivery is synchronous): offering it now would hand it to
+      // the subscribers after this one before the message being fanned out, and they would see
+      // another order than the ones before. The outer fan-out takes it next, in publish order.
+      this.reentrant.push(message);
+    } else {
+      this.fanOutAll(message);
+    }
     return { id: message.id, position: message.position };
+  }
+
+  /** Fans out `first`, then what handlers published meanwhile, each to everyone before the next. */
+  private fanOutAll(first: Message): void {
+    this.fanningOut = true;
+    try {
+      this.fanOut(first);
+      // Grows while it is walked: a handler may publish again.
+      for (let index = 0; index < this.reentrant.length; index += 1) this.fanOut(this.reentrant[index] as Message);
+    } finally {
+      this.reentrant.length = 0;
+      this.fanningOut = false;
+      this.admitJoining();
+    }
+  }
+
+  private fanOut(message: Message): void {
+    // Into history only now, so that a replay subscribed from a handler meets live delivery of a
+    // queued message once, not in its backlog and live both.
+    this.history.add(message);
+    for (const subscription of this.broadcast.get(message.channel) ?? []) subscription.offer(message);
+    for (const group of this.groups.get(message.channel)?.values() ?? []) group.assign(message);
+    this.admitJoining();
+  }
+
+  private admitJoining(): void {
+    if (this.joining.length === 0) return;
+    for (const subscription of this.joining) this.register(subscription);
+    this.joining.length = 0;
   }
 
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
@@ -96,9 +135,18 @@ export class MemoryBus implements MessageBus {
     );
     // Backlog and registration happen in one synchronous step, so replay meets live with no gap.
     for (const message of backlog) subscription.offer(message);
-    if (resolved.mode === 'group') this.groupFor(channel, resolved.group as string).add(subscription);
-    else this.broadcastFor(channel).add(subscription);
+    // From a handler, mid fan-out: the message being fanned out is in the backlog already (or was
+    // published before this subscribe), so the subscription joins once that message is through.
+    if (this.fanningOut) this.joining.push(subscription);
+    else this.register(subscription);
     return subscription;
+  }
+
+  private register(subscription: LocalSubscription): void {
+    // Unsubscribed while it waited to join.
+    if (!subscription.active) return;
+    if (subscription.mode === 'group') this.groupFor(subscription.channel, subscription.options.group as string).add(subscription);
+    else this.broadcastFor(subscription.channel).add(subscription);
   }
 
   close(): Promise<void> {

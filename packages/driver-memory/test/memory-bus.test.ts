@@ -128,3 +128,41 @@ describe('memory driver from the environment', () => {
     expect((caught as BusError).message).toContain('MEMORY_HISTORY_TOTAL');
   });
 });
+
+describe('memory bus reentrant publishes', () => {
+  it('a handler publishing twice, and its reply publishing again, keeps one order for all', async () => {
+    const bus = createMemoryBus();
+    const seen: string[][] = [[], [], []];
+    await bus.subscribe('game:1', (message: Message<string>) => {
+      seen[0]!.push(message.data);
+      if (message.data === 'm1') {
+        void bus.publish('game:1', 'm2');
+        void bus.publish('game:1', 'm3');
+      }
+      if (message.data === 'm2') void bus.publish('game:1', 'm4');
+    });
+    await bus.subscribe('game:1', (message: Message<string>) => void seen[1]!.push(message.data));
+    await bus.subscribe('game:1', (message: Message<string>) => void seen[2]!.push(message.data));
+    await bus.publish('game:1', 'm1');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const inbox of seen) expect(inbox).toEqual(['m1', 'm2', 'm3', 'm4']);
+    await bus.close();
+  });
+
+  it('a handler that subscribes from its message position gets a queued reply once', async () => {
+    const bus = createMemoryBus();
+    const late = new Inbox<string>();
+    let subscribing: Promise<unknown> | undefined;
+    await bus.subscribe('game:1', (message: Message<string>) => {
+      if (message.data !== 'm1') return;
+      void bus.publish('game:1', 'm2');
+      subscribing = bus.subscribe('game:1', late.handler, { from: message.position });
+    });
+    await bus.publish('game:1', 'm1');
+    await subscribing;
+    await late.waitFor(1, 2000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(late.data).toEqual(['m2']);
+    await bus.close();
+  });
+});

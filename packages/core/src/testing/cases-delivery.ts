@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { MessageBus } from '../message-bus.js';
+import type { Message, MessageBus } from '../message-bus.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
 import { Inbox, range, settle, type TestContext } from './harness.js';
@@ -53,6 +53,31 @@ export const deliveryCases: readonly ConformanceCase[] = [
         }
       }
       expect(inboxes[1]!.data, 'every subscriber sees one order').toEqual(inboxes[0]!.data);
+    },
+  },
+  {
+    // A handler that publishes is the common case (a game reacting to a move); a driver that
+    // delivers the reply to some subscribers before the message that caused it breaks one order.
+    title: 'a handler that publishes to the same channel: every subscriber sees one order',
+    requires: ['orderedPerChannel'],
+    async run(t, features) {
+      const [near, far] = await twoBuses(t, features.has('crossInstance'));
+      const channel = t.channel('reentrant');
+      const replies: Promise<unknown>[] = [];
+      const reacting = new Inbox<string>();
+      await near.subscribe(channel, (message: Message<string>) => {
+        reacting.handler(message);
+        if (message.data === 'move') replies.push(near.publish(channel, 'reply'));
+      });
+      const inboxes = [reacting, new Inbox<string>(), new Inbox<string>()];
+      await near.subscribe(channel, inboxes[1]!.handler);
+      await far.subscribe(channel, inboxes[2]!.handler);
+      await near.publish(channel, 'move');
+      for (const inbox of inboxes) {
+        await inbox.waitFor(2, t.timeoutMs);
+        expect(inbox.data, 'the reply comes after the message that caused it').toEqual(['move', 'reply']);
+      }
+      await Promise.all(replies);
     },
   },
   {
