@@ -1,12 +1,28 @@
+import { describeError } from './errors.js';
+
+/** What a queue does with an item whose consumer threw or rejected. */
+export type ConsumerFailure<T> = (error: unknown, item: T) => void;
+
+/**
+ * A visible default that cannot crash the process: a consumer failure is the driver's bug, and an
+ * unhandled rejection would take every other subscription of the process down with it.
+ */
+function warnConsumerFailed(error: unknown): void {
+  process.emitWarning(`a DeliveryQueue consumer failed: ${describeError(error)}`, { type: 'DeliveryQueueWarning' });
+}
+
 /**
  * A bounded FIFO that hands items to a consumer one at a time, waiting for the promise a consumer
- * returns before the next item (a consumer that finishes synchronously costs no promise). Drivers use it so that
- * handler calls of one subscription never overlap and a slow handler cannot grow memory without
- * bound: past `limit` waiting items, `push` refuses and the driver decides what that means.
+ * returns before the next item (a consumer that finishes synchronously costs no promise, nor does
+ * the queue). Drivers use it so that handler calls of one subscription never overlap and a slow
+ * handler cannot grow memory without bound: past `limit` waiting items, `push` refuses and the
+ * driver decides what that means. A consumer that throws or rejects fails its item only: the
+ * failure goes to `onFailure` and the queue goes on with the next item.
  */
 export class DeliveryQueue<T> {
   private readonly items: T[] = [];
   private head = 0;
+  /** The asynchronous rest of the loop, while a consumer's promise is awaited. */
   private running: Promise<void> | undefined;
   private looping = false;
   private stopped = false;
@@ -14,6 +30,7 @@ export class DeliveryQueue<T> {
   constructor(
     private readonly consume: (item: T) => Promise<void> | void,
     private readonly limit: number,
+    private readonly onFailure: ConsumerFailure<T> = warnConsumerFailed,
   ) {}
 
   /** Items waiting, not counting the one being consumed. */
@@ -26,15 +43,11 @@ export class DeliveryQueue<T> {
     if (this.stopped || this.size >= this.limit) return false;
     this.items.push(item);
     // While a loop runs, it takes this item too (also one pushed from inside the consumer).
-    if (!this.looping) {
-      const run = this.run();
-      // A loop whose consumers all finished synchronously is over already.
-      if (this.looping) this.running = run;
-    }
+    if (!this.looping) this.pump();
     return true;
   }
 
-  /** Resolves when nothing is waiting or running. */
+  /** Resolves when nothing is waiting or running. Never rejects: failures go to `onFailure`. */
   async drained(): Promise<void> {
     while (this.running !== undefined) await this.running;
   }
@@ -45,8 +58,12 @@ export class DeliveryQueue<T> {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([this.drained(), timeout]);
-    clearTimeout(timer);
+    try {
+      await Promise.race([this.drained(), timeout]);
+    } finally {
+      // A pending timer would keep the process alive for up to `timeoutMs` after a shutdown.
+      clearTimeout(timer);
+    }
   }
 
   /** Takes no more items, drops those waiting, and resolves when the running one is done. */
@@ -57,26 +74,60 @@ export class DeliveryQueue<T> {
     await this.drained();
   }
 
-  private async run(): Promise<void> {
+  /**
+   * Consumes items synchronously until the queue is empty or a consumer returns a promise; the
+   * rest of the loop then runs once that promise settles (`running`).
+   */
+  private pump(): void {
     this.looping = true;
-    try {
-      while (this.head < this.items.length) {
-        const item = this.items[this.head] as T;
-        this.items[this.head] = undefined as T;
-        this.head += 1;
-        // Compact now and then so a long-lived queue does not keep a growing array.
-        if (this.head > 1024 && this.head * 2 > this.items.length) {
-          this.items.splice(0, this.head);
-          this.head = 0;
-        }
-        const pending = this.consume(item);
-        if (pending !== undefined) await pending;
+    while (this.head < this.items.length) {
+      const item = this.take();
+      let pending: Promise<void> | void;
+      try {
+        pending = this.consume(item);
+      } catch (error) {
+        this.fail(error, item);
+        continue;
       }
-    } finally {
-      this.items.length = 0;
+      if (pending !== undefined) {
+        this.running = this.resumeAfter(pending, item);
+        return;
+      }
+    }
+    this.items.length = 0;
+    this.head = 0;
+    this.looping = false;
+  }
+
+  private async resumeAfter(pending: Promise<void>, item: T): Promise<void> {
+    try {
+      await pending;
+    } catch (error) {
+      this.fail(error, item);
+    }
+    // Cleared first: pump sets it again if another consumer returns a promise.
+    this.running = undefined;
+    this.pump();
+  }
+
+  private take(): T {
+    const item = this.items[this.head] as T;
+    this.items[this.head] = undefined as T;
+    this.head += 1;
+    // Compact now and then so a long-lived queue does not keep a growing array.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
       this.head = 0;
-      this.running = undefined;
-      this.looping = false;
+    }
+    return item;
+  }
+
+  private fail(error: unknown, item: T): void {
+    try {
+      this.onFailure(error, item);
+    } catch (reportError) {
+      // The loop must survive its own reporting.
+      warnConsumerFailed(reportError);
     }
   }
 }
