@@ -66,6 +66,10 @@ export class ChannelHub {
 
   /** Removes a listener that joined `channel`; does nothing when it is not there (left already, or shutdown). */
   leave(channel: string, listener: ChannelListener): void {
+    // Looking the entry up by name finds the one the listener joined: an entry leaves the map only
+    // when its member count reaches 0 (a listener in it is counted, so not while it is there),
+    // when its subscription failed (then no listener was ever added), or at close. After close a
+    // newer entry for the name does not hold this listener, and the delete below misses.
     const entry = this.channels.get(channel);
     if (entry === undefined || !entry.listeners.delete(listener)) return;
     entry.members -= 1;

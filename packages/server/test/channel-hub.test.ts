@@ -36,4 +36,29 @@ describe('ChannelHub', () => {
     expect(hub.channelCount).toBe(0);
     await bus.close();
   });
+
+  it('a leave by name never touches an entry the listener is not in (rejoin after a last leave, or after close)', async () => {
+    const bus = createMemoryBus();
+    const hub = new ChannelHub(bus, pino({ level: 'silent' }), new ServerMetrics({ defaultMetrics: false }));
+    const seen: string[] = [];
+    const listener = (name: string): ChannelListener => ({
+      onChannelMessage: () => {
+        seen.push(name);
+        return true;
+      },
+    });
+    const first = listener('first');
+    const second = listener('second');
+    await hub.join('game:1', first);
+    hub.leave('game:1', first);
+    // The last leave replaced the entry; a second leave of the same listener must not count down the new one.
+    await hub.join('game:1', second);
+    hub.leave('game:1', first);
+    await bus.publish('game:1', 'after');
+    await expect.poll(() => seen).toEqual(['second']);
+    expect(hub.channelCount).toBe(1);
+    await hub.close();
+    await bus.close();
+  });
 });
+
