@@ -1,4 +1,5 @@
-import type { PreparedPublish } from '@app/core';
+import { createHash } from 'node:crypto';
+import { BusError, type PreparedPublish } from '@app/core';
 import type { Redis } from 'ioredis';
 import { encodeFields } from './entry-codec.js';
 
@@ -48,6 +49,8 @@ end
 return results
 `;
 
+const PUBLISH_SHA = createHash('sha1').update(PUBLISH_LUA).digest('hex');
+
 /** A batch stops growing at this many messages or bytes, so one script call stays short. */
 const MAX_BATCH_MESSAGES = 64;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -77,7 +80,10 @@ export class PublishScript {
   constructor(
     private readonly command: Redis,
     private readonly maxLen: number,
-  ) {}
+  ) {
+    // Sent first on every new connection, ahead of any publish, so EVALSHA finds the script.
+    command.on('ready', () => this.load());
+  }
 
   /** Stores and announces one message; resolves with its stream entry id. */
   run(key: string, prepared: PreparedPublish): Promise<string> {
@@ -120,12 +126,29 @@ export class PublishScript {
   }
 
   /**
-   * Always `EVAL` with the script's text, never `EVALSHA`: after Redis lost its script cache (a
-   * restart, a failover, `SCRIPT FLUSH`), `EVALSHA` calls already on the wire fail while a later
-   * one may succeed, and retrying the failed ones would store them after it. The text costs about
-   * a kilobyte per call, shared by the whole batch.
+   * `EVALSHA`; the script text is sent only by `SCRIPT LOAD`. A Redis that lost its script cache
+   * without a reconnect (`SCRIPT FLUSH`, a failover behind a proxy) answers `NOSCRIPT`: those
+   * publishes are refused as retryable and the script is loaded again. Retrying them here instead
+   * could store them after a later publish that found the script already reloaded (by this or by
+   * another instance), so a refusal is what keeps the stored order the call order.
    */
-  private call(keys: string[], args: (string | number)[]): Promise<unknown> {
-    return this.command.call('EVAL', [PUBLISH_LUA, keys.length, ...keys, ...args]);
+  private async call(keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.command.call('EVALSHA', [PUBLISH_SHA, keys.length, ...keys, ...args]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      this.load();
+      throw new BusError('broker', 'Redis had lost the publish script (SCRIPT FLUSH or a failover); it is loaded again, publish again', {
+        cause: error,
+        retryable: true,
+      });
+    }
+  }
+
+  private load(): void {
+    if (this.command.status !== 'ready') return;
+    this.command.call('SCRIPT', ['LOAD', PUBLISH_LUA]).catch(() => {
+      // Down again: the next 'ready' loads it; a publish meanwhile fails on the connection anyway.
+    });
   }
 }

@@ -130,18 +130,25 @@ describe('redis bus live delivery over pub/sub', () => {
         await settle(2);
       }
     })();
+    const refusals: unknown[] = [];
+    const publishes: Promise<unknown>[] = [];
     try {
       for (const index of range(3000)) {
-        void publisher.publish('room:flush', index);
+        publishes.push(publisher.publish('room:flush', index).catch((error: unknown) => refusals.push(error)));
         if (index % 10 === 9) await settle(1);
       }
-      await publisher.publish('room:flush', 'end');
+      await Promise.all(publishes);
     } finally {
       flushing = false;
       await flushes;
       flusher.disconnect();
     }
-    const stored = (await raw.xrange(`${prefix}{room}:room:flush`, '-', '+')).map(([, fields]) => JSON.parse(fields[3] ?? 'null') as unknown);
-    expect(stored).toEqual([...range(3000), 'end']);
+    const stored = (await raw.xrange(`${prefix}{room}:room:flush`, '-', '+')).map(([, fields]) => JSON.parse(fields[3] ?? 'null') as number);
+    // A publish that met the lost script is refused (retryable), never stored out of turn.
+    expect(refusals.length, 'publishes refused while the script was missing').toBeGreaterThan(0);
+    expect(refusals.every((error) => isBusError(error) && error.reason === 'broker' && error.isRetryable)).toBe(true);
+    expect(stored.length + refusals.length).toBe(3000);
+    expect(stored).toEqual([...stored].sort((a, b) => a - b));
+    await expect(publisher.publish('room:flush', 'after')).resolves.toMatchObject({ position: expect.any(String) });
   });
 });
