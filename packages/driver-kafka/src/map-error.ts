@@ -89,3 +89,12 @@ export function mapKafkaError(error: unknown, doing: string): BusError {
         : '';
   return new BusError(reason, `${doing} failed: ${details || describeError(error)}${hint}`, { cause: error, retryable });
 }
+
+/**
+ * An error thrown by our own code (or by a callback it called) while handing a record on:
+ * `internal`, not retryable, the original as `cause`. A `BusError` passes through.
+ */
+export function mapDispatchError(error: unknown, doing: string): BusError {
+  if (isBusError(error)) return error;
+  return new BusError('internal', `${doing} failed: ${describeError(error)}`, { cause: error, retryable: false });
+}

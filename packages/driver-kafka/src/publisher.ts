@@ -7,6 +7,7 @@ import {
 import type { Kafka, Message as KafkaRecord, Producer, RecordMetadata } from 'kafkajs';
 import { mapKafkaError } from './map-error.js';
 import { PartitionQueue, type PendingPublish } from './partition-queue.js';
+import { PublishDeadlines } from './publish-deadlines.js';
 import { formatPosition } from './position.js';
 import type { StatusTracker } from './status-tracker.js';
 
@@ -53,7 +54,7 @@ export class Publisher {
   private pendingBytes = 0;
   private outstanding = 0;
   private wakeTimer: NodeJS.Timeout | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private readonly deadlines: PublishDeadlines;
   /** A batch failed: no new batch starts until the ones in flight settled and the producer is replaced. */
   private needsReset = false;
   private resetting: Promise<void> | undefined;
@@ -65,7 +66,17 @@ export class Publisher {
     private readonly leaders: PartitionLeaders,
     private readonly status: StatusTracker,
     private readonly logger: BusLogger,
-  ) {}
+  ) {
+    this.deadlines = new PublishDeadlines(settings.publishTimeoutMs, {
+      waiting: () => this.queues.values(),
+      sending: () => [...this.inFlight].map((batch) => batch.items),
+      timedOut: (pending, error) => this.settle(pending, error),
+      dropped: (bytes) => {
+        this.pendingBytes -= bytes;
+      },
+      expired: () => this.notifyIfIdle(),
+    });
+  }
 
   /** Connects the producer now, so that a bad configuration shows at start-up. */
   async start(): Promise<void> {
@@ -92,7 +103,7 @@ export class Publisher {
       queue.push(pending);
       this.pendingBytes += size;
       this.outstanding += 1;
-      this.deadlineTimer ??= this.armDeadline();
+      this.deadlines.ensure();
       this.wakeTimer ??= setTimeout(() => this.pump(), this.settings.lingerMs);
     });
   }
@@ -105,7 +116,7 @@ export class Publisher {
   async close(timeoutMs: number): Promise<void> {
     await this.flush();
     clearTimeout(this.wakeTimer);
-    clearTimeout(this.deadlineTimer);
+    this.deadlines.stop();
     await this.dropProducer(timeoutMs);
   }
 
@@ -234,40 +245,6 @@ export class Publisher {
       next.set(key, offset + 1n);
       this.settle(pending, { id: pending.id, position: formatPosition(pending.topic, pending.partition, offset) });
     }
-  }
-
-  /** One timer for every publish's timeout: they are queued in deadline order. */
-  private armDeadline(): NodeJS.Timeout | undefined {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const queue of this.queues.values()) {
-      const first = queue.first;
-      if (first !== undefined && !first.settled) earliest = Math.min(earliest, first.deadline);
-    }
-    for (const batch of this.inFlight) {
-      for (const pending of batch.items) if (!pending.settled) earliest = Math.min(earliest, pending.deadline);
-    }
-    if (earliest === Number.POSITIVE_INFINITY) return undefined;
-    // Unref'd: an open producer connection keeps the process alive while publishes wait anyway.
-    return setTimeout(() => this.expire(), Math.max(0, earliest - Date.now())).unref();
-  }
-
-  private expire(): void {
-    this.deadlineTimer = undefined;
-    const now = Date.now();
-    const timedOut = (pending: PendingPublish): BusError =>
-      new BusError('timeout', `publish to "${pending.channel}": no acknowledgement from Kafka within ${this.settings.publishTimeoutMs} ms (the message may still have been written)`);
-    for (const queue of this.queues.values()) {
-      for (let first = queue.first; first !== undefined && (first.settled || first.deadline <= now); first = queue.first) {
-        // A publish that timed out while queued is not sent late: its caller was told it failed.
-        this.settle(first, timedOut(first));
-        this.pendingBytes -= queue.dropSettled();
-      }
-    }
-    for (const batch of this.inFlight) {
-      for (const pending of batch.items) if (pending.deadline <= now) this.settle(pending, timedOut(pending));
-    }
-    this.deadlineTimer = this.armDeadline();
-    this.notifyIfIdle();
   }
 
   private connectedProducer(): Promise<Producer> {

@@ -2,6 +2,7 @@ import type { BusError } from '@app/core';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { LocalSubscription } from './local-subscription.js';
 import type { ConsumerHooks, ManagedConsumer } from './managed-consumer.js';
+import { mapDispatchError } from './map-error.js';
 import type { DecodedRecord } from './record-codec.js';
 
 /** How a reader turns records into messages (see record-codec.ts). */
@@ -94,7 +95,13 @@ export class TopicReader {
     for (const record of batch.messages) {
       // A handler may stop the consumer (close) while the batch is handed out.
       if (!isRunning()) break;
-      this.dispatch(batch.partition, record);
+      // A throw out of here would make kafkajs restart the consumer and fetch the batch again
+      // from `next`, handing out the records before this one twice: each record settles alone.
+      try {
+        this.dispatch(batch.partition, record);
+      } catch (error) {
+        this.reportFailure(batch.partition, record, error);
+      }
       last = record.offset;
     }
     if (last === undefined) return;
@@ -117,6 +124,18 @@ export class TopicReader {
       return;
     }
     this.report(decoded.error, key);
+  }
+
+  /** Dispatch threw (the error path included): reported like a bad record, at most once. */
+  private reportFailure(partition: number, record: KafkaMessage, error: unknown): void {
+    const key = record.key?.toString('utf8');
+    const mapped = mapDispatchError(error, `handing record ${this.topic}/${partition}@${record.offset} to its subscribers`);
+    try {
+      this.report(mapped, key !== undefined && this.subscribers.has(key) ? key : undefined);
+    } catch {
+      // The error path itself threw (a logger that fails): nothing is left to tell, and the
+      // batch must still go on.
+    }
   }
 
   /** A bad record goes to its channel's subscribers, or to all of them if it has no channel. */
