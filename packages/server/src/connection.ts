@@ -2,11 +2,11 @@ import { withTimeout, type Message, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
 import { busErrorCode } from './bus-error-code.js';
-import type { ChannelHub, ChannelListener } from './channel-hub.js';
-import { ClientChannel } from './client-channel.js';
+import type { ChannelHub } from './channel-hub.js';
 import type { ClientSocket } from './client-socket.js';
 import { CLOSE_CODES } from './close-codes.js';
 import type { ServerConfig } from './config.js';
+import { ConnectionSubscriptions, type SubscriptionOwner } from './connection-subscriptions.js';
 import type { ServerMetrics } from './metrics.js';
 import { PendingWork } from './pending-work.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
@@ -26,12 +26,6 @@ export interface ConnectionDeps {
   readonly onClosed: (connection: Connection) => void;
 }
 
-/** Shared messages a recovering client may hold while its replay catches up. */
-const MAX_HANDOVER_PENDING = 10_000;
-
-/** A plain subscription's entry in `channels`: the connection itself listens on the hub. */
-const LIVE = 'live';
-
 function rawToText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
@@ -46,8 +40,8 @@ function rawToText(data: RawData): string {
  * per channel), and its ack comes when the bus accepts it. When too much of a client's work is
  * pending, reading its socket pauses: TCP then pushes back on the client instead of server memory.
  */
-export class Connection implements ChannelListener, SocketEventsTarget {
-  private readonly channels = new Map<string, ClientChannel | typeof LIVE>();
+export class Connection implements SubscriptionOwner, SocketEventsTarget {
+  private readonly subscriptions: ConnectionSubscriptions;
   private readonly work: PendingWork;
   private closed = false;
   /** Shutting down: no frames are handled and nothing is delivered; publish answers still go out. */
@@ -64,6 +58,7 @@ export class Connection implements ChannelListener, SocketEventsTarget {
     /** Number of this connection within its server, for the id. */
     private readonly serial: number,
   ) {
+    this.subscriptions = new ConnectionSubscriptions(this, deps);
     this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
     listenToSocket(socket.ws, this);
     this.send(deps.welcome);
@@ -78,6 +73,11 @@ export class Connection implements ChannelListener, SocketEventsTarget {
   get log(): Logger {
     this.logger ??= this.deps.logger.child({ connection: this.id });
     return this.logger;
+  }
+
+  /** Closed or shutting down: frames are not handled, subscriptions not kept. */
+  get stopped(): boolean {
+    return this.closed || this.draining;
   }
 
   /** Resolves once the socket has closed. */
@@ -108,7 +108,7 @@ export class Connection implements ChannelListener, SocketEventsTarget {
     if (this.closed || this.draining) return;
     this.draining = true;
     this.deps.metrics.disconnects.inc({ reason: 'shutdown' });
-    this.releaseChannels();
+    this.subscriptions.releaseAll();
     const answered = withTimeout(Promise.allSettled([...(this.publishing ?? [])]), answerWithinMs, 'publish answers before closing');
     void answered.catch(() => undefined).then(() => {
       this.release();
@@ -182,95 +182,14 @@ export class Connection implements ChannelListener, SocketEventsTarget {
   private handle(frame: ClientFrame): Promise<void> | undefined {
     switch (frame.type) {
       case 'subscribe':
-        return this.subscribe(frame.channel, frame.since, frame.id);
+        return this.subscriptions.subscribe(frame.channel, frame.since, frame.id);
       case 'unsubscribe':
-        this.unsubscribe(frame.channel, frame.id);
+        this.subscriptions.unsubscribe(frame.channel, frame.id);
         return undefined;
       case 'publish':
         this.publish(frame.channel, frame.data, frame.id);
         return undefined;
     }
-  }
-
-  private subscribe(channel: string, since: string | undefined, id: string | undefined): Promise<void> | undefined {
-    // Already subscribed: the subscription stands as it is (a `since` is ignored), and it is acked.
-    if (this.channels.has(channel)) {
-      this.ack(id);
-      return undefined;
-    }
-    const limit = this.deps.config.maxSubscriptionsPerConnection;
-    if (this.channels.size >= limit) {
-      this.sendError('too_many_subscriptions', `a connection may subscribe to at most ${limit} channels`, id, channel);
-      return undefined;
-    }
-    return since === undefined ? this.join(channel, id) : this.resume(channel, since, id);
-  }
-
-  private async join(channel: string, id: string | undefined): Promise<void> {
-    try {
-      await this.deps.hub.join(channel, this);
-    } catch (error) {
-      this.subscribeFailed(error, channel, id);
-      return;
-    }
-    if (this.closed || this.draining) {
-      this.deps.hub.leave(channel, this);
-      return;
-    }
-    this.channels.set(channel, LIVE);
-    this.ack(id);
-  }
-
-  private async resume(channel: string, since: string, id: string | undefined): Promise<void> {
-    let subscription: ClientChannel;
-    try {
-      subscription = await ClientChannel.open({
-        channel,
-        since,
-        hub: this.deps.hub,
-        bus: this.deps.bus,
-        logger: this.log,
-        metrics: this.deps.metrics,
-        forward: (frame) => this.forwardReplayed(frame),
-        maxPending: MAX_HANDOVER_PENDING,
-        // A client may have this much waiting in its socket anyway; held frames get the same bound.
-        maxPendingBytes: this.deps.config.sendBufferLimitBytes,
-      });
-    } catch (error) {
-      this.subscribeFailed(error, channel, id);
-      return;
-    }
-    if (this.closed || this.draining) {
-      subscription.close();
-      return;
-    }
-    this.channels.set(channel, subscription);
-    if (subscription.replayStart === 'truncated') {
-      this.sendError(
-        'position_expired',
-        'some messages after "since" are no longer kept; delivery resumed at the oldest kept message',
-        id,
-        channel,
-      );
-    }
-    this.ack(id);
-  }
-
-  private subscribeFailed(error: unknown, channel: string, id: string | undefined): void {
-    const { code, message } = busErrorCode(error);
-    if (code === 'internal_error') this.log.error({ channel, err: error }, 'subscribe failed');
-    this.sendError(code, message, id, channel);
-  }
-
-  private unsubscribe(channel: string, id: string | undefined): void {
-    const subscription = this.channels.get(channel);
-    if (subscription === undefined) {
-      this.sendError('not_subscribed', `not subscribed to "${channel}"`, id, channel);
-      return;
-    }
-    this.channels.delete(channel);
-    this.endSubscription(channel, subscription);
-    this.ack(id);
   }
 
   private publish(channel: string, data: unknown, id: string | undefined): void {
@@ -301,17 +220,17 @@ export class Connection implements ChannelListener, SocketEventsTarget {
     this.sendError('internal_error', 'internal error', undefined);
   }
 
-  private forwardReplayed(frame: string): void {
+  forwardReplayed(frame: string): void {
     if (this.send(frame)) {
       this.deps.metrics.messagesDelivered.add();
     }
   }
 
-  private ack(id: string | undefined): void {
+  ack(id: string | undefined): void {
     if (id !== undefined) this.send(ackFrame(id));
   }
 
-  private sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void {
+  sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void {
     this.deps.metrics.errors.inc({ code });
     this.send(errorFrame(code, message, id, channel));
   }
@@ -339,16 +258,7 @@ export class Connection implements ChannelListener, SocketEventsTarget {
   private release(): void {
     if (this.closed) return;
     this.closed = true;
-    this.releaseChannels();
+    this.subscriptions.releaseAll();
   }
 
-  private releaseChannels(): void {
-    for (const [channel, subscription] of this.channels) this.endSubscription(channel, subscription);
-    this.channels.clear();
-  }
-
-  private endSubscription(channel: string, subscription: ClientChannel | typeof LIVE): void {
-    if (subscription === LIVE) this.deps.hub.leave(channel, this);
-    else subscription.close();
-  }
 }

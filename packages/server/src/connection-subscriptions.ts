@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import { busErrorCode } from './bus-error-code.js';
+import type { ChannelListener } from './channel-hub.js';
+import { ClientChannel } from './client-channel.js';
+import type { ConnectionDeps } from './connection.js';
+import type { ErrorCode } from './protocol.js';
+
+/** Shared messages a recovering client may hold while its replay catches up. */
+const MAX_HANDOVER_PENDING = 10_000;
+
+/** A plain subscription's entry: the connection itself listens on the hub. */
+const LIVE = 'live';
+
+/** What the subscriptions need of their connection; the connection itself, not closures per client. */
+export interface SubscriptionOwner extends ChannelListener {
+  /** Closed or shutting down: a subscribe that completes now is undone instead of acked. */
+  readonly stopped: boolean;
+  readonly log: Logger;
+  ack(id: string | undefined): void;
+  sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void;
+  /** Sends a frame of a `since` replay (or of the live stream behind it). */
+  forwardReplayed(frame: string): void;
+}
+
+/**
+ * One connection's channels: `subscribe` (plain, on the hub, or resumed with `since` through a
+ * ClientChannel), `unsubscribe`, and ending them all when the connection goes.
+ */
+export class ConnectionSubscriptions {
+  private readonly channels = new Map<string, ClientChannel | typeof LIVE>();
+
+  constructor(
+    private readonly owner: SubscriptionOwner,
+    private readonly deps: ConnectionDeps,
+  ) {}
+
+  /** Returns a promise when later frames must wait for it (the subscription is being opened). */
+  subscribe(channel: string, since: string | undefined, id: string | undefined): Promise<void> | undefined {
+    // Already subscribed: the subscription stands as it is (a `since` is ignored), and it is acked.
+    if (this.channels.has(channel)) {
+      this.owner.ack(id);
+      return undefined;
+    }
+    const limit = this.deps.config.maxSubscriptionsPerConnection;
+    if (this.channels.size >= limit) {
+      this.owner.sendError('too_many_subscriptions', `a connection may subscribe to at most ${limit} channels`, id, channel);
+      return undefined;
+    }
+    return since === undefined ? this.join(channel, id) : this.resume(channel, since, id);
+  }
+
+  unsubscribe(channel: string, id: string | undefined): void {
+    const subscription = this.channels.get(channel);
+    if (subscription === undefined) {
+      this.owner.sendError('not_subscribed', `not subscribed to "${channel}"`, id, channel);
+      return;
+    }
+    this.channels.delete(channel);
+    this.end(channel, subscription);
+    this.owner.ack(id);
+  }
+
+  /** Ends every subscription; safe to call more than once. */
+  releaseAll(): void {
+    for (const [channel, subscription] of this.channels) this.end(channel, subscription);
+    this.channels.clear();
+  }
+
+  private async join(channel: string, id: string | undefined): Promise<void> {
+    try {
+      await this.deps.hub.join(channel, this.owner);
+    } catch (error) {
+      this.failed(error, channel, id);
+      return;
+    }
+    if (this.owner.stopped) {
+      this.deps.hub.leave(channel, this.owner);
+      return;
+    }
+    this.channels.set(channel, LIVE);
+    this.owner.ack(id);
+  }
+
+  private async resume(channel: string, since: string, id: string | undefined): Promise<void> {
+    let subscription: ClientChannel;
+    try {
+      subscription = await ClientChannel.open({
+        channel,
+        since,
+        hub: this.deps.hub,
+        bus: this.deps.bus,
+        logger: this.owner.log,
+        metrics: this.deps.metrics,
+        forward: (frame) => this.owner.forwardReplayed(frame),
+        maxPending: MAX_HANDOVER_PENDING,
+        // A client may have this much waiting in its socket anyway; held frames get the same bound.
+        maxPendingBytes: this.deps.config.sendBufferLimitBytes,
+      });
+    } catch (error) {
+      this.failed(error, channel, id);
+      return;
+    }
+    if (this.owner.stopped) {
+      subscription.close();
+      return;
+    }
+    this.channels.set(channel, subscription);
+    if (subscription.replayStart === 'truncated') {
+      this.owner.sendError(
+        'position_expired',
+        'some messages after "since" are no longer kept; delivery resumed at the oldest kept message',
+        id,
+        channel,
+      );
+    }
+    this.owner.ack(id);
+  }
+
+  private failed(error: unknown, channel: string, id: string | undefined): void {
+    const { code, message } = busErrorCode(error);
+    if (code === 'internal_error') this.owner.log.error({ channel, err: error }, 'subscribe failed');
+    this.owner.sendError(code, message, id, channel);
+  }
+
+  private end(channel: string, subscription: ClientChannel | typeof LIVE): void {
+    if (subscription === LIVE) this.deps.hub.leave(channel, this.owner);
+    else subscription.close();
+  }
+}
