@@ -3,6 +3,8 @@ import type { Message } from '@app/core';
 interface ChannelHistory {
   /** Retained messages of the channel, oldest first, from index `start` on. */
   readonly messages: Message[];
+  /** Their sequence numbers, index for index (kept apart so eviction never parses a position). */
+  readonly seqs: number[];
   start: number;
   /** Sequence number of the newest message evicted from this channel, 0 if none. */
   evictedUpTo: number;
@@ -20,8 +22,12 @@ export interface ReplaySlice {
  */
 export class History {
   private readonly channels = new Map<string, ChannelHistory>();
-  /** One entry per added message in publish order, for evicting the globally oldest first. */
-  private readonly order: { channel: string; seq: number }[] = [];
+  /**
+   * Channel and sequence number of every added message in publish order, for evicting the
+   * globally oldest first. Two flat arrays rather than an object per message: this is per publish.
+   */
+  private readonly orderChannels: string[] = [];
+  private readonly orderSeqs: number[] = [];
   private orderStart = 0;
   private retained = 0;
   /** The newest sequence number evicted from a channel that was then forgotten. */
@@ -32,27 +38,31 @@ export class History {
     private readonly total: number,
   ) {}
 
-  add(message: Message): void {
+  /** Adds `message`, whose position carries sequence number `seq` (higher than any added before). */
+  add(message: Message, seq: number): void {
     let entry = this.channels.get(message.channel);
     if (entry === undefined) {
       // A channel forgotten earlier may have lost messages: assume the worst for old positions.
-      entry = { messages: [], start: 0, evictedUpTo: this.forgottenUpTo };
+      entry = { messages: [], seqs: [], start: 0, evictedUpTo: this.forgottenUpTo };
       this.channels.set(message.channel, entry);
     }
     entry.messages.push(message);
-    this.order.push({ channel: message.channel, seq: sequenceOf(message) });
+    entry.seqs.push(seq);
+    this.orderChannels.push(message.channel);
+    this.orderSeqs.push(seq);
     this.retained += 1;
     if (entry.messages.length - entry.start > this.perChannel) this.evictOldest(message.channel, entry);
     while (this.retained > this.total) {
-      const next = this.order[this.orderStart] as { channel: string; seq: number };
+      const channel = this.orderChannels[this.orderStart] as string;
+      const nextSeq = this.orderSeqs[this.orderStart] as number;
       this.orderStart += 1;
-      const oldest = this.channels.get(next.channel);
-      const head = oldest?.messages[oldest.start];
+      const oldest = this.channels.get(channel);
       // Entries of messages already evicted by the per-channel limit are just skipped.
-      if (oldest !== undefined && head !== undefined && sequenceOf(head) === next.seq) this.evictOldest(next.channel, oldest);
+      if (oldest !== undefined && oldest.start < oldest.seqs.length && oldest.seqs[oldest.start] === nextSeq) this.evictOldest(channel, oldest);
     }
-    if (this.orderStart > 4096 && this.orderStart * 2 > this.order.length) {
-      this.order.splice(0, this.orderStart);
+    if (this.orderStart > 4096 && this.orderStart * 2 > this.orderChannels.length) {
+      this.orderChannels.splice(0, this.orderStart);
+      this.orderSeqs.splice(0, this.orderStart);
       this.orderStart = 0;
     }
   }
@@ -63,30 +73,25 @@ export class History {
     if (entry === undefined) return { messages: [], truncated: afterSeq < this.forgottenUpTo };
     const messages: Message[] = [];
     for (let index = entry.start; index < entry.messages.length; index += 1) {
-      const message = entry.messages[index] as Message;
-      if (sequenceOf(message) > afterSeq) messages.push(message);
+      if ((entry.seqs[index] as number) > afterSeq) messages.push(entry.messages[index] as Message);
     }
     return { messages, truncated: afterSeq < entry.evictedUpTo };
   }
 
   private evictOldest(channel: string, entry: ChannelHistory): void {
-    const evicted = entry.messages[entry.start] as Message;
+    const evictedSeq = entry.seqs[entry.start] as number;
     entry.messages[entry.start] = undefined as unknown as Message;
     entry.start += 1;
     this.retained -= 1;
-    entry.evictedUpTo = Math.max(entry.evictedUpTo, sequenceOf(evicted));
+    entry.evictedUpTo = Math.max(entry.evictedUpTo, evictedSeq);
     if (entry.start === entry.messages.length) {
       // Nothing left of this channel: forget it so unused channel names don't accumulate.
       this.forgottenUpTo = Math.max(this.forgottenUpTo, entry.evictedUpTo);
       this.channels.delete(channel);
     } else if (entry.start > 256 && entry.start * 2 > entry.messages.length) {
       entry.messages.splice(0, entry.start);
+      entry.seqs.splice(0, entry.start);
       entry.start = 0;
     }
   }
-}
-
-/** The sequence number inside a memory-bus position (`<epoch>-<seq>`). */
-export function sequenceOf(message: Message): number {
-  return Number(message.position.slice(message.position.indexOf('-') + 1));
 }

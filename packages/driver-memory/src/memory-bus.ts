@@ -40,6 +40,7 @@ export class MemoryBus implements MessageBus {
   /** A fan-out is running; a publish now waits in `reentrant`. */
   private fanningOut = false;
   private readonly reentrant: Message[] = [];
+  private readonly reentrantSeqs: number[] = [];
   /** Subscribed from a handler during a fan-out; registered once the current message is through. */
   private readonly joining: LocalSubscription[] = [];
 
@@ -72,30 +73,34 @@ export class MemoryBus implements MessageBus {
       // the subscribers after this one before the message being fanned out, and they would see
       // another order than the ones before. The outer fan-out takes it next, in publish order.
       this.reentrant.push(message);
+      this.reentrantSeqs.push(this.seq);
     } else {
-      this.fanOutAll(message);
+      this.fanOutAll(message, this.seq);
     }
     return { id: message.id, position: message.position };
   }
 
   /** Fans out `first`, then what handlers published meanwhile, each to everyone before the next. */
-  private fanOutAll(first: Message): void {
+  private fanOutAll(first: Message, seq: number): void {
     this.fanningOut = true;
     try {
-      this.fanOut(first);
+      this.fanOut(first, seq);
       // Grows while it is walked: a handler may publish again.
-      for (let index = 0; index < this.reentrant.length; index += 1) this.fanOut(this.reentrant[index] as Message);
+      for (let index = 0; index < this.reentrant.length; index += 1) {
+        this.fanOut(this.reentrant[index] as Message, this.reentrantSeqs[index] as number);
+      }
     } finally {
       this.reentrant.length = 0;
+      this.reentrantSeqs.length = 0;
       this.fanningOut = false;
       this.admitJoining();
     }
   }
 
-  private fanOut(message: Message): void {
+  private fanOut(message: Message, seq: number): void {
     // Into history only now, so that a replay subscribed from a handler meets live delivery of a
     // queued message once, not in its backlog and live both.
-    this.history.add(message);
+    this.history.add(message, seq);
     for (const subscription of this.broadcast.get(message.channel) ?? []) subscription.offer(message);
     for (const group of this.groups.get(message.channel)?.values() ?? []) group.assign(message);
     this.admitJoining();

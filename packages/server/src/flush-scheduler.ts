@@ -19,9 +19,19 @@ export class FlushScheduler {
     this.due.push(target);
     if (this.armed) return;
     this.armed = true;
-    if (this.windowMs === 0) process.nextTick(this.run);
+    if (this.windowMs === 0) process.nextTick(this.afterTicks);
     else setTimeout(this.run, this.windowMs);
   }
+
+  /**
+   * The end of the tick is after the microtasks queued in it, not before: the ack of a publish
+   * comes in a promise reaction queued while the frame was handled, after the message frames it
+   * caused were held. Releasing from this nextTick would write the publisher's own message and its
+   * ack in two syscalls; one microtask later (behind that reaction) they leave in one.
+   */
+  private readonly afterTicks = (): void => {
+    queueMicrotask(this.run);
+  };
 
   private readonly run = (): void => {
     this.armed = false;
