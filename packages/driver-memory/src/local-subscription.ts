@@ -10,13 +10,24 @@ import {
   type Subscription,
 } from '@app/core';
 
-/** What a subscription does with a message whose handler failed. */
-export type FailureHandler = (subscription: LocalSubscription, message: Message, error: unknown) => void;
+/**
+ * What every subscription of one bus shares: one object per bus rather than closures and fields
+ * per subscription, since a server holds one subscription per channel, most of them idle.
+ */
+export interface SubscriptionHost {
+  readonly logger: BusLogger;
+  readonly maxPending: number;
+  /** A message whose handler failed. */
+  failed(subscription: LocalSubscription, message: Message, error: unknown): void;
+  /** Called once when the subscription ends, to take it off its channel. */
+  detach(subscription: LocalSubscription): void;
+}
 
 /** One subscriber: a bounded queue in front of its handler. */
 export class LocalSubscription implements Subscription {
   readonly mode;
-  private readonly queue: DeliveryQueue<Message>;
+  /** Made on the first message: an idle subscription costs no queue. */
+  private queue: DeliveryQueue<Message> | undefined;
   private ended = false;
 
   constructor(
@@ -24,13 +35,9 @@ export class LocalSubscription implements Subscription {
     readonly replay: ReplayStart,
     private readonly handler: MessageHandler,
     readonly options: ResolvedSubscribeOptions,
-    maxPending: number,
-    private readonly onFailure: FailureHandler,
-    private readonly logger: BusLogger,
-    private readonly detach: (subscription: LocalSubscription) => void,
+    private readonly host: SubscriptionHost,
   ) {
     this.mode = options.mode;
-    this.queue = new DeliveryQueue((message) => this.deliver(message), maxPending);
   }
 
   get active(): boolean {
@@ -40,6 +47,7 @@ export class LocalSubscription implements Subscription {
   /** Queues a message; false when this subscriber's queue is full or it has ended. */
   offer(message: Message, reportOverflow = true): boolean {
     if (this.ended) return false;
+    this.queue ??= new DeliveryQueue((queued) => this.deliver(queued), this.host.maxPending);
     if (this.queue.push(message)) return true;
     if (reportOverflow) this.reportOverflow(message);
     return false;
@@ -47,27 +55,27 @@ export class LocalSubscription implements Subscription {
 
   reportOverflow(message: Message): void {
     this.reportError(
-      new BusError('internal', `subscriber on "${this.channel}" is ${this.queue.size} messages behind; message ${message.id} was dropped`),
+      new BusError('internal', `subscriber on "${this.channel}" is ${this.queue?.size ?? 0} messages behind; message ${message.id} was dropped`),
       message,
     );
   }
 
   reportError(error: Error, message?: Message): void {
-    reportSubscriptionError(this.options.onError, this.logger, this.channel, error, message);
+    reportSubscriptionError(this.options.onError, this.host.logger, this.channel, error, message);
   }
 
   /** Lets queued messages finish, for at most `timeoutMs`, then ends. */
   async drainAndEnd(timeoutMs: number): Promise<void> {
-    await this.queue.drainedWithin(timeoutMs);
+    await this.queue?.drainedWithin(timeoutMs);
     await this.unsubscribe();
   }
 
   async unsubscribe(): Promise<void> {
     if (!this.ended) {
       this.ended = true;
-      this.detach(this);
+      this.host.detach(this);
     }
-    await this.queue.stop();
+    await this.queue?.stop();
   }
 
   /** Runs the handler; returns a promise only for a handler that returned one (the queue waits for it). */
@@ -77,10 +85,10 @@ export class LocalSubscription implements Subscription {
     try {
       result = this.handler(message);
     } catch (error) {
-      this.onFailure(this, message, error);
+      this.host.failed(this, message, error);
       return undefined;
     }
     if (result === undefined) return undefined;
-    return Promise.resolve(result).then(undefined, (error: unknown) => this.onFailure(this, message, error));
+    return Promise.resolve(result).then(undefined, (error: unknown) => this.host.failed(this, message, error));
   }
 }

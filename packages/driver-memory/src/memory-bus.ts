@@ -17,9 +17,10 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@app/core';
+import { BroadcastSubscribers } from './broadcast-subscribers.js';
 import { ConsumerGroup } from './consumer-group.js';
 import { History } from './history.js';
-import { LocalSubscription } from './local-subscription.js';
+import { LocalSubscription, type SubscriptionHost } from './local-subscription.js';
 import type { ResolvedMemoryBusOptions } from './options.js';
 import { formatPosition, parsePosition } from './position.js';
 
@@ -33,7 +34,7 @@ export class MemoryBus implements MessageBus {
   private readonly epoch = randomBytes(4).toString('hex');
   private seq = 0;
   private readonly history: History;
-  private readonly broadcast = new Map<string, Set<LocalSubscription>>();
+  private readonly broadcast = new BroadcastSubscribers();
   private readonly groups = new Map<string, Map<string, ConsumerGroup>>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
   private closing: Promise<void> | undefined;
@@ -44,9 +45,17 @@ export class MemoryBus implements MessageBus {
   /** Subscribed from a handler during a fan-out; registered once the current message is through. */
   private readonly joining: LocalSubscription[] = [];
 
+  private readonly host: SubscriptionHost;
+
   constructor(private readonly options: ResolvedMemoryBusOptions) {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
     this.history = new History(options.historyPerChannel, options.historyTotal);
+    this.host = {
+      logger: options.logger,
+      maxPending: options.maxPendingPerSubscription,
+      failed: (subscription, message, error) => this.handleFailure(subscription, message, error),
+      detach: (subscription) => this.detach(subscription),
+    };
   }
 
   status(): BusStatus {
@@ -101,7 +110,7 @@ export class MemoryBus implements MessageBus {
     // Into history only now, so that a replay subscribed from a handler meets live delivery of a
     // queued message once, not in its backlog and live both.
     this.history.add(message, seq);
-    for (const subscription of this.broadcast.get(message.channel) ?? []) subscription.offer(message);
+    this.broadcast.offer(message);
     for (const group of this.groups.get(message.channel)?.values() ?? []) group.assign(message);
     this.admitJoining();
   }
@@ -128,16 +137,7 @@ export class MemoryBus implements MessageBus {
       backlog = slice.messages;
       replay = slice.truncated || position.epoch !== this.epoch ? 'truncated' : 'exact';
     }
-    const subscription = new LocalSubscription(
-      channel,
-      replay,
-      handler as MessageHandler,
-      resolved,
-      this.options.maxPendingPerSubscription,
-      (failed, message, error) => this.handleFailure(failed, message, error),
-      this.options.logger,
-      (ended) => this.detach(ended),
-    );
+    const subscription = new LocalSubscription(channel, replay, handler as MessageHandler, resolved, this.host);
     // Backlog and registration happen in one synchronous step, so replay meets live with no gap.
     for (const message of backlog) subscription.offer(message);
     // From a handler, mid fan-out: the message being fanned out is in the backlog already (or was
@@ -151,7 +151,7 @@ export class MemoryBus implements MessageBus {
     // Unsubscribed while it waited to join.
     if (!subscription.active) return;
     if (subscription.mode === 'group') this.groupFor(subscription.channel, subscription.options.group as string).add(subscription);
-    else this.broadcastFor(subscription.channel).add(subscription);
+    else this.broadcast.add(subscription);
   }
 
   close(): Promise<void> {
@@ -162,23 +162,13 @@ export class MemoryBus implements MessageBus {
   private async shutdown(): Promise<void> {
     for (const timer of this.redeliveries) clearTimeout(timer);
     this.redeliveries.clear();
-    const all: LocalSubscription[] = [];
-    for (const set of this.broadcast.values()) all.push(...set);
+    const all = this.broadcast.all();
     for (const groups of this.groups.values()) for (const group of groups.values()) all.push(...group.members);
     await Promise.all(all.map((subscription) => subscription.drainAndEnd(this.options.closeTimeoutMs)));
   }
 
   private assertOpen(): void {
     if (this.closing !== undefined) throw new BusError('closed', 'the memory bus is closed');
-  }
-
-  private broadcastFor(channel: string): Set<LocalSubscription> {
-    let set = this.broadcast.get(channel);
-    if (set === undefined) {
-      set = new Set();
-      this.broadcast.set(channel, set);
-    }
-    return set;
   }
 
   private groupFor(channel: string, name: string): ConsumerGroup {
@@ -198,9 +188,7 @@ export class MemoryBus implements MessageBus {
   private detach(subscription: LocalSubscription): void {
     const { channel } = subscription;
     if (subscription.mode === 'broadcast') {
-      const set = this.broadcast.get(channel);
-      set?.delete(subscription);
-      if (set?.size === 0) this.broadcast.delete(channel);
+      this.broadcast.remove(subscription);
       return;
     }
     const groups = this.groups.get(channel);

@@ -166,3 +166,31 @@ describe('memory bus reentrant publishes', () => {
     await bus.close();
   });
 });
+
+describe('memory bus broadcast subscribers', () => {
+  it('goes from one subscription to several and back, also when a handler unsubscribes another mid fan-out', async () => {
+    const bus = createMemoryBus();
+    const seen: string[][] = [[], [], []];
+    const subscriptions = await Promise.all(
+      [0, 1, 2].map((index) =>
+        bus.subscribe('game:1', (message: Message<string>) => {
+          seen[index]!.push(message.data);
+          if (index === 0 && message.data === 'drop-2') void subscriptions[2]!.unsubscribe();
+        }),
+      ),
+    );
+    await bus.publish('game:1', 'all');
+    await bus.publish('game:1', 'drop-2');
+    await subscriptions[1]!.unsubscribe();
+    await bus.publish('game:1', 'only-0');
+    await subscriptions[0]!.unsubscribe();
+    await bus.publish('game:1', 'nobody');
+    const late = new Inbox<string>();
+    await bus.subscribe('game:1', late.handler);
+    await bus.publish('game:1', 'late');
+    await late.waitFor(1, 2000);
+    expect(seen).toEqual([['all', 'drop-2', 'only-0'], ['all', 'drop-2'], ['all']]);
+    expect(late.data).toEqual(['late']);
+    await bus.close();
+  });
+});
