@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { BusError, defineBusDriver, describeError, envBool, envChoice, envInt, envList, envString, isBusError, type Env } from '@app/core';
 import { createKafkaBus } from './create-kafka-bus.js';
 import type { KafkaBusOptions, KafkaClientLogLevel, KafkaSaslMechanism } from './options.js';
+import { DEFAULT_LINGER_MS } from './resolve-options.js';
 
 const SASL_MECHANISMS: readonly KafkaSaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
 const LOG_LEVELS: readonly KafkaClientLogLevel[] = ['nothing', 'error', 'warn', 'info', 'debug'];
@@ -56,7 +57,7 @@ export function optionsFromEnv(env: Env): KafkaBusOptions {
     publishTimeoutMs: envInt(env, 'KAFKA_PUBLISH_TIMEOUT_MS', 30_000, { min: 100, max: 3_600_000 }),
     subscribeTimeoutMs: envInt(env, 'KAFKA_SUBSCRIBE_TIMEOUT_MS', 30_000, { min: 100, max: 3_600_000 }),
     maxPayloadBytes: envInt(env, 'KAFKA_MAX_PAYLOAD_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
-    lingerMs: envInt(env, 'KAFKA_LINGER_MS', 5, { min: 0, max: 1000 }),
+    lingerMs: envInt(env, 'KAFKA_LINGER_MS', DEFAULT_LINGER_MS, { min: 0, max: 1000 }),
     batchMaxBytes: envInt(env, 'KAFKA_BATCH_MAX_BYTES', 512 * 1024, { min: 1024, max: 1024 * 1024 }),
     clientLogLevel: envChoice(env, 'KAFKA_LOG_LEVEL', LOG_LEVELS, 'warn'),
   };
@@ -84,7 +85,7 @@ export const driver = defineBusDriver({
     { env: 'KAFKA_PUBLISH_TIMEOUT_MS', default: '30000', description: 'Longest wait for a publish to be acknowledged.' },
     { env: 'KAFKA_SUBSCRIBE_TIMEOUT_MS', default: '30000', description: 'Longest wait for a subscription to become live.' },
     { env: 'KAFKA_MAX_PAYLOAD_BYTES', default: '1048576', description: 'Largest accepted message in bytes.' },
-    { env: 'KAFKA_LINGER_MS', default: '5', description: 'Longest wait for more publishes to share a produce request.' },
+    { env: 'KAFKA_LINGER_MS', default: String(DEFAULT_LINGER_MS), description: 'Longest wait for more publishes to share a produce request.' },
     { env: 'KAFKA_BATCH_MAX_BYTES', default: '524288', description: 'Largest produce request (payload bytes).' },
     { env: 'KAFKA_LOG_LEVEL', default: 'warn', description: 'kafkajs log level: nothing, error, warn, info, debug.' },
   ],

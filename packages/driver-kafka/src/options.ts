@@ -65,7 +65,8 @@ export interface KafkaBusOptions {
    * How long a publish may wait for others to share its produce request, in ms. Only matters
    * while a broker has no request in flight: under load, what queued during the previous
    * round trip goes at once. Bounds produce (and thus fetch) requests per broker to about
-   * 1000 / lingerMs per second. Default: 5 (Kafka 4's Java producer `linger.ms`).
+   * 1000 / lingerMs per second. Default: 20 (measured: a fifth less client CPU and 40 %
+   * less broker CPU per delivery than 5, same p99, p50 about 12 ms higher; 5 is Kafka 4's Java default).
    */
   readonly lingerMs?: number;
   /**

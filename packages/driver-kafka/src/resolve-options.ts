@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import { BusError, DEFAULT_MAX_PAYLOAD_BYTES, silentLogger } from '@app/core';
 import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './options.js';
 
+/** Measured on issue 7's rooms shape: see README, Performance. */
+export const DEFAULT_LINGER_MS = 20;
+
 /** Topic and group names may only hold these; the prefix and client id end up in both. */
 const NAME_PATTERN = /^[A-Za-z0-9._-]*$/;
 const BROKER_PATTERN = /^[^\s:,]+:\d{1,5}$/;
@@ -74,7 +77,7 @@ export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOption
     maxPayloadBytes: whole(options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes', 1024, 64 * 1024 * 1024),
     maxPendingPerSubscription: whole(options.maxPendingPerSubscription, 10_000, 'maxPendingPerSubscription', 1, 10_000_000),
     maxPendingPublishBytes: whole(options.maxPendingPublishBytes, 64 * 1024 * 1024, 'maxPendingPublishBytes', 1024, 2 ** 40),
-    lingerMs: whole(options.lingerMs, 5, 'lingerMs', 0, 1000),
+    lingerMs: whole(options.lingerMs, DEFAULT_LINGER_MS, 'lingerMs', 0, 1000),
     batchMaxBytes: whole(options.batchMaxBytes, 512 * 1024, 'batchMaxBytes', 1024, 1024 * 1024),
     redeliveryDelayMs: whole(options.redeliveryDelayMs, 100, 'redeliveryDelayMs', 0, 600_000),
     closeTimeoutMs: whole(options.closeTimeoutMs, 5000, 'closeTimeoutMs', 0, 3_600_000),
