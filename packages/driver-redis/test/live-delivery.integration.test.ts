@@ -149,6 +149,8 @@ describe('redis bus live delivery over pub/sub', () => {
     expect(refusals.every((error) => isBusError(error) && error.reason === 'broker' && error.isRetryable)).toBe(true);
     expect(stored.length + refusals.length).toBe(3000);
     expect(stored).toEqual([...stored].sort((a, b) => a - b));
-    await expect(publisher.publish('room:flush', 'after')).resolves.toMatchObject({ position: expect.any(String) });
+    // The flusher's last SCRIPT FLUSH may come after the last reload: one refusal at most, which reloads it.
+    const after = publisher.publish('room:flush', 'after').catch(() => publisher.publish('room:flush', 'after'));
+    await expect(after).resolves.toMatchObject({ position: expect.any(String) });
   });
 });
