@@ -68,8 +68,10 @@ function encodeMeta(prepared: PreparedPublish): string {
 }
 
 /**
- * Publishes of one tick leave as one script call (several, past the batch bounds), in call
- * order, so a burst costs Redis one script run rather than one per message. Each publish
+ * Publishes of one event-loop turn leave as one script call (several, past the batch bounds),
+ * in call order, so a burst costs Redis one script run rather than one per message. The batch
+ * is sent from `setImmediate`, after every socket read of the turn: with `nextTick` it would
+ * close after each client's frame, and a server with many publishing clients would batch nothing. Each publish
  * resolves with its entry id, or rejects with the error Redis gave for it.
  */
 export class PublishScript {
@@ -93,7 +95,7 @@ export class PublishScript {
       this.batchBytes += prepared.size;
       if (!this.scheduled) {
         this.scheduled = true;
-        process.nextTick(() => this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
