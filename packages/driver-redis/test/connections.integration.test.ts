@@ -3,23 +3,9 @@ import type { MessageBus } from '@app/core';
 import { Inbox, settle } from '@app/core/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deleteKeys, rawClient, readyBus, uniquePrefix } from './support/test-bus.js';
+import { clientsNamed, deleteKeys, rawClient, readyBus, uniquePrefix } from './support/test-bus.js';
 
 const url = inject('redisUrl');
-
-interface ClientInfo {
-  readonly name: string;
-  readonly addr: string;
-}
-
-async function clientsNamed(raw: Redis, prefix: string): Promise<ClientInfo[]> {
-  const list = (await raw.call('CLIENT', ['LIST'])) as string;
-  return list
-    .split('\n')
-    .map((line) => Object.fromEntries(line.split(' ').map((field) => field.split('=') as [string, string])))
-    .filter((fields) => typeof fields['name'] === 'string' && fields['name'].startsWith(prefix))
-    .map((fields) => ({ name: fields['name'] as string, addr: fields['addr'] as string }));
-}
 
 describe('redis bus connections', () => {
   const prefix = uniquePrefix('conn');

@@ -3,18 +3,16 @@ import { isBusError, type MessageBus } from '@app/core';
 import { Inbox, settle } from '@app/core/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
+import { clientsNamed, deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
 
 const url = inject('redisUrl');
 const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
 
-/** Redis's client id of the connection named `name`, from `CLIENT LIST`. */
+/** Redis's client id of the connection named `name`. */
 async function clientId(raw: Redis, name: string): Promise<string> {
-  const list = (await raw.call('CLIENT', ['LIST'])) as string;
-  const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
-  const id = /^id=(\d+)/.exec(line ?? '')?.[1];
-  if (id === undefined) throw new Error(`no Redis client named ${name}`);
-  return id;
+  const [client] = (await clientsNamed(raw, name)).filter((candidate) => candidate.name === name);
+  if (client === undefined) throw new Error(`no Redis client named ${name}`);
+  return client.id;
 }
 
 describe('redis bus live delivery over pub/sub', () => {

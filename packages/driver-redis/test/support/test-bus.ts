@@ -48,3 +48,20 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
     client.disconnect();
   }
 }
+
+/** One connection as `CLIENT LIST` describes it. */
+export interface ClientInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly addr: string;
+}
+
+/** The connections whose `CLIENT SETNAME` name starts with `prefix`. */
+export async function clientsNamed(raw: Redis, prefix: string): Promise<ClientInfo[]> {
+  const list = (await raw.call('CLIENT', ['LIST'])) as string;
+  return list
+    .split('\n')
+    .map((line) => Object.fromEntries(line.split(' ').map((field) => field.split('=') as [string, string])))
+    .filter((fields) => typeof fields['name'] === 'string' && fields['name'].startsWith(prefix))
+    .map((fields) => ({ id: fields['id'] as string, name: fields['name'] as string, addr: fields['addr'] as string }));
+}
