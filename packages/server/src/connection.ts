@@ -1,6 +1,9 @@
-import { withTimeout, type Message, type MessageBus } from '@app/core';
+import { withTimeout, type Message, type MessageBus, type PublishOptions } from '@app/core';
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
+import type { Action } from './auth/channel-grants.js';
+import type { ConnectionIdentity } from './auth/upgrade-auth.js';
+import { USER_HEADER } from './auth/user-header.js';
 import { busErrorCode } from './bus-error-code.js';
 import type { ChannelHub } from './channel-hub.js';
 import type { ClientSocket } from './client-socket.js';
@@ -51,13 +54,18 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
   private alive = true;
   private logger: Logger | undefined;
   private closeWaiters: (() => void)[] | undefined;
+  /** Made once: every publish of an authenticated client carries its `sub`; anonymous ones carry nothing. */
+  private readonly publishOptions: PublishOptions | undefined;
 
   constructor(
     private readonly socket: ClientSocket,
     private readonly deps: ConnectionDeps,
     /** Number of this connection within its server, for the id. */
     private readonly serial: number,
+    /** The verified token's subject and grants; undefined for an anonymous client (no auth configured). */
+    private readonly identity: ConnectionIdentity | undefined,
   ) {
+    this.publishOptions = identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } };
     this.subscriptions = new ConnectionSubscriptions(this, deps);
     this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
     listenToSocket(socket.ws, this);
@@ -180,6 +188,7 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
   }
 
   private handle(frame: ClientFrame): Promise<void> | undefined {
+    if (frame.type !== 'unsubscribe' && !this.allowed(frame.channel, frame.type, frame.id)) return undefined;
     switch (frame.type) {
       case 'subscribe':
         return this.subscriptions.subscribe(frame.channel, frame.since, frame.id);
@@ -192,11 +201,19 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
     }
   }
 
+  /** False, with a `forbidden` error sent, when the token does not grant `action` on `channel`. */
+  private allowed(channel: string, action: Action, id: string | undefined): boolean {
+    if (this.identity === undefined || this.identity.access.allows(channel, action)) return true;
+    this.deps.metrics.forbidden.inc({ action });
+    this.sendError('forbidden', `the token does not allow ${action} on "${channel}"`, id, channel);
+    return false;
+  }
+
   private publish(channel: string, data: unknown, id: string | undefined): void {
     // A shutdown answers these before closing.
     const publishing = (this.publishing ??= new Set());
     // One promise per publish: answering also settles the bookkeeping (this is the hot path).
-    const answer: Promise<void> = this.deps.bus.publish(channel, data).then(
+    const answer: Promise<void> = this.deps.bus.publish(channel, data, this.publishOptions).then(
       () => {
         this.deps.metrics.messagesPublished.inc();
         this.ack(id);

@@ -6,14 +6,16 @@ import { ChannelHub } from './channel-hub.js';
 import type { ServerConfig } from './config.js';
 import { HttpRoutes } from './http-routes.js';
 import type { ServerMetrics } from './metrics.js';
-import { BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, WS_SERVER } from './tokens.js';
-import { WsServer } from './ws-server.js';
+import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, WS_SERVER } from './tokens.js';
+import { WsServer, type AuthMode } from './ws-server.js';
 
 export interface ServerDependencies {
   readonly config: ServerConfig;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly bus: MessageBus;
+  /** Default: anonymous, no token checked. */
+  readonly auth?: AuthMode;
 }
 
 /**
@@ -26,6 +28,8 @@ export function createServerContainer(dependencies: ServerDependencies): Depende
   scope.register(LOGGER, { useValue: dependencies.logger });
   scope.register(METRICS, { useValue: dependencies.metrics });
   scope.register(BUS, { useValue: dependencies.bus });
+  // A wrapper object: tsyringe refuses `useValue: undefined`, and "no auth" must still resolve.
+  scope.register(AUTH, { useValue: dependencies.auth ?? {} });
   scope.register(CHANNEL_HUB, { useClass: ChannelHub }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(HTTP_ROUTES, { useClass: HttpRoutes }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(WS_SERVER, { useClass: WsServer }, { lifecycle: Lifecycle.ContainerScoped });

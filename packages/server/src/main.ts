@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { describeError, envString, isBusError } from '@app/core';
 import type { Logger } from 'pino';
 import { loadDriver } from './bus-factory.js';
+import { AUTH_SETTINGS } from './auth/token-settings.js';
+import { DEFAULT_CHANNELS_SETTING } from './auth/upgrade-auth.js';
 import { CONFIG_SETTINGS, loadConfig, type ServerConfig } from './config.js';
 import { helpText } from './help-text.js';
 import { createLogger } from './logger.js';
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     const busName = envString(process.env, 'BUS', 'memory');
     const driver = await loadDriver(busName).catch(exitWithStartError);
-    process.stdout.write(helpText(CONFIG_SETTINGS, driver.name, driver.settings));
+    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING], driver.name, driver.settings));
     return;
   }
   let config: ServerConfig;

@@ -15,6 +15,8 @@ export class ServerMetrics {
   readonly errors: Counter<'code'>;
   readonly disconnects: Counter<'reason'>;
   readonly busSubscriptions: Gauge;
+  readonly upgradesRefused: Counter<'reason'>;
+  readonly forbidden: Counter<'action'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -46,6 +48,18 @@ export class ServerMetrics {
     this.busSubscriptions = new Gauge({
       name: 'realtime_bus_subscriptions',
       help: 'Bus subscriptions held by this instance (shared per channel, plus replays in progress).',
+      registers,
+    });
+    this.upgradesRefused = new Counter({
+      name: 'realtime_upgrades_refused_total',
+      help: 'WebSocket upgrades answered 401 because of the token, by reason (missing, expired, ...).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.forbidden = new Counter({
+      name: 'realtime_forbidden_total',
+      help: 'Subscribes and publishes refused because the token does not grant them, by action.',
+      labelNames: ['action'],
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'binary_unsupported'
   | 'not_subscribed'
   | 'too_many_subscriptions'
+  | 'forbidden'
   | 'payload_too_large'
   | 'invalid_data'
   | 'invalid_position'

@@ -1,4 +1,5 @@
 import type { Message } from '@app/core';
+import { USER_HEADER } from './auth/user-header.js';
 import type { ErrorCode } from './protocol.js';
 
 /** Server-to-client frames, encoded here so that every frame has one shape. */
@@ -25,12 +26,15 @@ export function errorFrame(code: ErrorCode, message: string, id: string | undefi
 /**
  * The `message` frame. With the JSON text the bus carried (`dataJson`) it is spliced in as is,
  * so a relayed message is never decoded and re-encoded here; the small string fields are escaped
- * with JSON.stringify. Field order matches docs/protocol.md.
+ * with JSON.stringify. Field order matches docs/protocol.md. `user` is there only when the
+ * publisher was authenticated: the server set the header from its token (see user-header.ts).
  */
 export function messageFrame(message: Message): string {
   const dataJson = message.dataJson ?? JSON.stringify(message.data);
+  const user = message.headers[USER_HEADER];
   return (
     `{"type":"message","channel":${JSON.stringify(message.channel)},"data":${dataJson}` +
-    `,"id":${JSON.stringify(message.id)},"position":${JSON.stringify(message.position)},"timestamp":${JSON.stringify(message.timestamp)}}`
+    `,"id":${JSON.stringify(message.id)},"position":${JSON.stringify(message.position)},"timestamp":${JSON.stringify(message.timestamp)}` +
+    (user === undefined ? '}' : `,"user":${JSON.stringify(user)}}`)
   );
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Env, MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
+import { loadUpgradeAuth } from './auth/upgrade-auth.js';
 import { createBus } from './bus-factory.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { createServerContainer } from './container.js';
@@ -45,10 +46,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const env = options.env ?? process.env;
   const config: ServerConfig = { ...loadConfig(env), ...options.config };
   const logger = options.logger ?? createLogger(config);
+  // Before the bus: bad AUTH_* settings should fail the start without connecting anything.
+  const auth = loadUpgradeAuth(env);
+  if (auth === undefined) {
+    logger.warn(
+      { auth: 'none' },
+      'AUTH IS OFF: no AUTH_SECRET, AUTH_PUBLIC_KEY_FILE or AUTH_JWKS_URL is set, so every client is anonymous and may subscribe and publish to any channel',
+    );
+  }
   const ownsBus = options.bus === undefined;
   const bus = options.bus ?? (await createBus(config.bus, env, logger));
   const metrics = new ServerMetrics();
-  const container = createServerContainer({ config, logger, metrics, bus });
+  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth } });
   const server = container.resolve<WsServer>(WS_SERVER);
   let port: number;
   try {

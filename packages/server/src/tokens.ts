@@ -9,3 +9,5 @@ export const BUS = Symbol('MessageBus');
 export const CHANNEL_HUB = Symbol('ChannelHub');
 export const HTTP_ROUTES = Symbol('HttpRoutes');
 export const WS_SERVER = Symbol('WsServer');
+/** `AuthMode`: the upgrade token check, or none (anonymous). */
+export const AUTH = Symbol('AuthMode');

@@ -6,6 +6,9 @@ import { inject, injectable } from 'tsyringe';
 import { describeError, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
+import { refuseUnauthorized, selectProtocol } from './auth/upgrade-response.js';
+import { redactTokenFromUrl } from './auth/token-extraction.js';
 import { ChannelHub } from './channel-hub.js';
 import { ClientSocket, type SendPolicy } from './client-socket.js';
 import type { ServerConfig } from './config.js';
@@ -14,7 +17,7 @@ import { FlushScheduler } from './flush-scheduler.js';
 import { HttpRoutes } from './http-routes.js';
 import { ServerMetrics } from './metrics.js';
 import { welcomeFrame } from './server-frames.js';
-import { BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS } from './tokens.js';
+import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS } from './tokens.js';
 
 /** The WebSocket endpoint; every other path is refused on upgrade. */
 export const WS_PATH = '/ws';
@@ -23,6 +26,11 @@ export const WS_PATH = '/ws';
 const CLOSE_GRACE_MS = 2000;
 /** How long publishes already with the bus get to be answered at shutdown, before the 1001 close. */
 const ANSWER_GRACE_MS = 2000;
+
+/** How the server authenticates upgrades: with `auth`, or (none) every client is anonymous. */
+export interface AuthMode {
+  readonly auth?: UpgradeAuth;
+}
 
 export interface CloseOptions {
   /** Also close the bus (flushing pending publishes). True when the server created the bus. */
@@ -48,11 +56,18 @@ export class WsServer {
     @inject(BUS) private readonly bus: MessageBus,
     @inject(CHANNEL_HUB) private readonly hub: ChannelHub,
     @inject(HTTP_ROUTES) private readonly routes: HttpRoutes,
+    @inject(AUTH) private readonly authMode: AuthMode,
   ) {
     this.http = createServer((request, response) => this.routes.handle(request, response));
     // ws enforces maxPayload while reading and closes with 1009, so an oversize frame is never buffered whole.
     // No extensions: message frames are framed once per instance and written as is (see ws-frame.ts).
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.maxFrameBytes,
+      clientTracking: false,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => selectProtocol(protocols),
+    });
     this.sendPolicy = {
       limitBytes: config.sendBufferLimitBytes,
       tick: new FlushScheduler(0),
@@ -130,7 +145,40 @@ export class WsServer {
       this.refuse(socket, 503, 'Service Unavailable');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request, socket));
+    const auth = this.authMode.auth;
+    if (auth === undefined) {
+      this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request, socket, undefined));
+      return;
+    }
+    void this.authenticate(auth, request, socket, head);
+  }
+
+  /** Verifies the token before the WebSocket exists: a refused client gets a 401, never a 101. */
+  private async authenticate(auth: UpgradeAuth, request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    let verdict: Awaited<ReturnType<UpgradeAuth['check']>>;
+    try {
+      verdict = await auth.check(request);
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'token check failed');
+      this.refuse(socket, 500, 'Internal Server Error');
+      return;
+    }
+    // The client may have gone, or a shutdown begun, while the token was checked.
+    if (socket.destroyed) return;
+    if (!verdict.ok) {
+      this.metrics.upgradesRefused.inc({ reason: verdict.reason });
+      if (this.logger.isLevelEnabled('debug')) {
+        this.logger.debug({ reason: verdict.reason, url: redactTokenFromUrl(request.url ?? ''), remote: request.socket.remoteAddress }, 'upgrade refused');
+      }
+      refuseUnauthorized(socket, verdict.reason, verdict.message);
+      return;
+    }
+    if (this.closing !== undefined) {
+      this.refuse(socket, 503, 'Service Unavailable');
+      return;
+    }
+    const identity = verdict.identity;
+    this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request, socket, identity));
   }
 
   /** One shared listener, not a closure per upgrade: a closure here would keep the request alive for the connection's life. */
@@ -142,14 +190,14 @@ export class WsServer {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
   }
 
-  private accept(webSocket: WebSocket, request: IncomingMessage, socket: Duplex): void {
+  private accept(webSocket: WebSocket, request: IncomingMessage, socket: Duplex, identity: ConnectionIdentity | undefined): void {
     // From here ws handles the socket's errors.
     socket.off('error', this.onUpgradeError);
     this.connectionCount += 1;
-    const connection = new Connection(new ClientSocket(webSocket, socket, this.sendPolicy), this.deps, this.connectionCount);
+    const connection = new Connection(new ClientSocket(webSocket, socket, this.sendPolicy), this.deps, this.connectionCount, identity);
     this.connections.add(connection);
     this.metrics.connections.inc();
-    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ connection: connection.id, remote: request.socket.remoteAddress }, 'client connected');
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ connection: connection.id, remote: request.socket.remoteAddress, sub: identity?.sub }, 'client connected');
     // A shutdown that began during the handshake must not leave this client behind.
     if (this.closing !== undefined) connection.shutdown(ANSWER_GRACE_MS);
   }

@@ -33,9 +33,9 @@ export class TestClient {
     });
   }
 
-  /** Connects and waits for the server's welcome frame. */
-  static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
-    const socket = new WebSocket(url, options);
+  /** Connects (offering `protocols`, if any) and waits for the server's welcome frame. */
+  static async connect(url: string, options: WebSocket.ClientOptions = {}, protocols: string[] = []): Promise<TestClient> {
+    const socket = new WebSocket(url, protocols, options);
     const client = new TestClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

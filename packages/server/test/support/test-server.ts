@@ -1,6 +1,6 @@
 import type { MessageBus } from '@app/core';
 import { createMemoryBus, type MemoryBusOptions } from '@app/driver-memory';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/index.js';
 import { TestClient } from './test-client.js';
@@ -20,16 +20,20 @@ export interface TestServerOptions {
   /** Options of the in-memory bus made for this server (ignored when `bus` is given). */
   readonly memory?: MemoryBusOptions;
   readonly bus?: MessageBus;
+  /** Environment the server reads (AUTH_* in auth tests). Default: empty. */
+  readonly env?: Record<string, string>;
+  /** Default: silent. */
+  readonly logger?: Logger;
 }
 
 /** A server on a free loopback port with an in-memory bus, stopped after the test. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningServer> {
   const bus = options.bus ?? createMemoryBus(options.memory);
   const server = await startServer({
-    env: {},
+    env: options.env ?? {},
     config: { port: 0, host: '127.0.0.1', instanceId: 'test-instance', ...options.config },
     bus,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
   });
   started.push(server);
   buses.push(bus);
@@ -37,8 +41,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 }
 
 /** A connected client, closed after the test. */
-export async function connect(server: RunningServer, options?: Parameters<typeof TestClient.connect>[1]): Promise<TestClient> {
-  const client = await TestClient.connect(server.wsUrl, options);
+export async function connect(
+  server: Pick<RunningServer, 'wsUrl'>,
+  options?: Parameters<typeof TestClient.connect>[1],
+  protocols?: string[],
+): Promise<TestClient> {
+  const client = await TestClient.connect(server.wsUrl, options, protocols);
   clients.push(client);
   return client;
 }
