@@ -113,6 +113,19 @@ function nextError(client: TestClient): Promise<Record<string, unknown>> {
   return client.next((frame) => frame.type === 'error' && client.frames.indexOf(frame) >= before);
 }
 
+describe('without auth', () => {
+  it('selects the first offered subprotocol, as ws always did, but never a bearer.<token> one', async () => {
+    const server = await startTestServer();
+    expect((await connect(server, {}, ['foo', 'realtime-bus'])).socket.protocol).toBe('foo');
+    expect((await connect(server, {}, ['bearer.abc', 'realtime-bus'])).socket.protocol).toBe('realtime-bus');
+  });
+
+  it('refuses to start on AUTH_DEFAULT_CHANNELS without a key, or on bad grants', async () => {
+    await expect(startTestServer({ env: { AUTH_DEFAULT_CHANNELS: '{"lobby":["subscribe"]}' } })).rejects.toMatchObject({ reason: 'config' });
+    await expect(authServer({ AUTH_DEFAULT_CHANNELS: '{"lobby":["dance"]}' })).rejects.toThrow(/AUTH_DEFAULT_CHANNELS/);
+  });
+});
+
 describe('channel grants', () => {
   const grants = { 'game:*': ['subscribe'], 'chat:{sub}': ['subscribe', 'publish'] };
 
@@ -187,7 +200,7 @@ describe('logs', () => {
     }
   });
 
-  it('warn loudly at start when no auth is configured', async () => {
+  it('warns loudly at start when no auth is configured', async () => {
     const { logger, lines } = capturingLogger();
     await startTestServer({ logger });
     const warnings = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['level'] === 40);
