@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTokenError } from '../../src/auth/token-error.js';
-import { createTokenVerifier } from '../../src/auth/token-verifier.js';
-import { loadAuthSettings } from '../../src/auth/token-settings.js';
+import { reason, verifierFor as verifierForEnv } from './support/token-helpers.js';
 
 interface JwksServer {
   readonly url: string;
@@ -55,17 +54,7 @@ function sign(privateKey: CryptoKey, alg: string, kid: string): Promise<string> 
   return new SignJWT({ sub: 'player-1' }).setProtectedHeader({ alg, kid }).setExpirationTime('1m').setIssuer('https://auth.example').sign(privateKey);
 }
 
-function verifierFor(url: string) {
-  const settings = loadAuthSettings({ AUTH_JWKS_URL: url, AUTH_ISSUER: 'https://auth.example' });
-  if (settings === undefined) throw new Error('expected auth settings');
-  return createTokenVerifier(settings);
-}
-
-async function reason(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(() => undefined, (caught: unknown) => caught);
-  if (!isTokenError(error)) throw new Error(`expected a TokenError, got ${String(error)}`);
-  return error.reason;
-}
+const verifierFor = (url: string) => verifierForEnv({ AUTH_JWKS_URL: url, AUTH_ISSUER: 'https://auth.example' });
 
 describe('token verifier with AUTH_JWKS_URL', () => {
   it('verifies tokens signed by any key in the set, fetching the set once', async () => {

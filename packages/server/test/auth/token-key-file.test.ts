@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBusError } from '@app/core';
-import { isTokenError } from '../../src/auth/token-error.js';
-import { createTokenVerifier } from '../../src/auth/token-verifier.js';
 import { loadAuthSettings } from '../../src/auth/token-settings.js';
+import { configError, reason, verifierFor } from './support/token-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -27,18 +25,6 @@ async function keyFile(alg: string, name: string): Promise<{ privateKey: CryptoK
 
 function sign(privateKey: CryptoKey, alg: string, sub = 'player-1'): Promise<string> {
   return new SignJWT({ sub }).setProtectedHeader({ alg }).setExpirationTime('1m').sign(privateKey);
-}
-
-function verifierFor(env: Record<string, string>) {
-  const settings = loadAuthSettings(env);
-  if (settings === undefined) throw new Error('expected auth settings');
-  return createTokenVerifier(settings);
-}
-
-async function reason(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(() => undefined, (caught: unknown) => caught);
-  if (!isTokenError(error)) throw new Error(`expected a TokenError, got ${String(error)}`);
-  return error.reason;
 }
 
 describe('token verifier with AUTH_PUBLIC_KEY_FILE', () => {
@@ -74,15 +60,7 @@ describe('token verifier with AUTH_PUBLIC_KEY_FILE', () => {
   });
 
   it('rejects at load: a missing file, a private key, an algorithm the key cannot use', async () => {
-    const loadError = (env: Record<string, string>): string => {
-      try {
-        loadAuthSettings(env);
-      } catch (error) {
-        if (isBusError(error) && error.reason === 'config') return error.message;
-        throw error;
-      }
-      throw new Error('expected a configuration error');
-    };
+    const loadError = configError;
     expect(loadError({ AUTH_PUBLIC_KEY_FILE: join(dir, 'absent.pem') })).toMatch(/^AUTH_PUBLIC_KEY_FILE=.*cannot be read/);
     const { privateKey, path } = await keyFile('ES256', 'ec-alg');
     const privatePath = join(dir, 'private.pem');

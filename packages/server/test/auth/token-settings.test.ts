@@ -1,18 +1,8 @@
-import { isBusError } from '@app/core';
 import { describe, expect, it } from 'vitest';
 import { loadAuthSettings } from '../../src/auth/token-settings.js';
+import { configError } from './support/token-helpers.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadAuthSettings(env);
-  } catch (error) {
-    if (isBusError(error) && error.reason === 'config') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
 
 describe('auth settings', () => {
   it('is undefined when no key source is set', () => {
