@@ -1,5 +1,5 @@
 import { BusError, decodeData, type Message } from '@app/core';
-import { idTimestamp, ZERO_ID } from './stream-id.js';
+import { idTimestamp, isStreamId, ZERO_ID } from './stream-id.js';
 
 /**
  * Announcements are what the publish script (publish-script.ts) sends on a channel's pub/sub
@@ -34,8 +34,6 @@ function decodeMeta(text: string): { id: string; headers: Record<string, string>
   return { id: parsed[0], headers: headers as Record<string, string> };
 }
 
-const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-
 /**
  * Decodes an announcement. Returns undefined for text that is not one at all (someone else's
  * `PUBLISH` on the channel name): it carries no stream id, so it can be neither delivered nor
@@ -48,7 +46,7 @@ export function decodeAnnouncement(channel: string, text: string): LiveEntry | B
   if (third < 0) return malformed(channel, 'not four lines');
   const streamId = text.slice(0, first);
   const previous = text.slice(first + 1, second);
-  if (!STREAM_ID.test(streamId) || (previous !== '' && !STREAM_ID.test(previous))) return malformed(channel, 'no stream ids');
+  if (!isStreamId(streamId) || (previous !== '' && !isStreamId(previous))) return malformed(channel, 'no stream ids');
   const meta = decodeMeta(text.slice(second + 1, third));
   if (meta === undefined) return malformed(channel, 'no message id');
   const dataJson = text.slice(third + 1);

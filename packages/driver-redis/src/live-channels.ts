@@ -42,11 +42,6 @@ export class LiveChannels {
     connection.on('ready', () => void this.resubscribe());
   }
 
-  /** Channels with at least one listener. */
-  get size(): number {
-    return this.channels.size;
-  }
-
   /**
    * Adds a listener; resolves once Redis confirmed the subscription, so every announcement
    * made from then on reaches the listener. Rejects (and forgets the listener) when Redis

@@ -11,6 +11,14 @@ const MAX_PART = 2n ** 64n - 1n;
 /** The smallest id: "from the beginning". */
 export const ZERO_ID = '0-0';
 
+/**
+ * True when `text` has the shape of a stream id. A cheap check for ids Redis wrote itself (they
+ * are canonical already); positions from callers go through {@link parsePosition}.
+ */
+export function isStreamId(text: string): boolean {
+  return STREAM_ID.test(text);
+}
+
 /** Parses a `from` position; a malformed one is a `BusError` with reason `invalid_position`. */
 export function parsePosition(position: string): string {
   const match = STREAM_ID.exec(position);
@@ -32,11 +40,6 @@ export function compareIds(a: string, b: string): number {
   const dashA = a.indexOf('-');
   const dashB = b.indexOf('-');
   return compareDecimal(a.slice(0, dashA), b.slice(0, dashB)) || compareDecimal(a.slice(dashA + 1), b.slice(dashB + 1));
-}
-
-/** The smaller of two ids. */
-export function minId(a: string, b: string): string {
-  return compareIds(a, b) <= 0 ? a : b;
 }
 
 /** Milliseconds part of an id: when Redis stored the entry. */
