@@ -3,9 +3,9 @@ import type { BenchConnection } from '../clients/bench-connection.js';
 import { connectOurs } from '../clients/ours-client.js';
 import { connectSocketIo } from '../clients/socket-io-client.js';
 import type { ConnectCommand, LoadResult, RunCommand } from './load-protocol.js';
+import { sendOnSchedule } from './steady-schedule.js';
 
 const CONNECT_ATTEMPTS = 3;
-const TICK_MS = 1;
 
 /** One player: its connection, its room, and what it has received so far. */
 interface Player {
@@ -112,43 +112,31 @@ export async function runLoad(players: Players, cmd: RunCommand): Promise<LoadRe
     });
   }
 
-  let sent = 0;
   let expected = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   let publishErrors = 0;
   let firstPublishError: string | undefined;
-  let maxSendLagMs = 0;
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const now = performance.now();
-      while (sent < total && t0 + sent * intervalMs <= now) {
-        maxSendLagMs = Math.max(maxSendLagMs, now - (t0 + sent * intervalMs));
-        const room = sent % rooms;
-        const seq = Math.floor(sent / rooms);
-        sent += 1;
-        const publisher = publishers[room];
-        if (publisher === undefined) continue; // the room's players all failed to connect
-        expected += members[room] ?? 0;
-        inFlight += 1;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        publisher.connection.publish(players.channels[room] as string, { s: seq, t: performance.now() }).then(
-          () => void (inFlight -= 1),
-          (error: unknown) => {
-            inFlight -= 1;
-            publishErrors += 1;
-            firstPublishError ??= message(error);
-          },
-        );
-      }
-      if (sent >= total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, TICK_MS);
+  const { maxLagMs: maxSendLagMs } = await sendOnSchedule(total, intervalMs, t0, (index) => {
+    const room = index % rooms;
+    const seq = Math.floor(index / rooms);
+    const publisher = publishers[room];
+    if (publisher === undefined) return; // the room's players all failed to connect
+    expected += members[room] ?? 0;
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    publisher.connection.publish(players.channels[room] as string, { s: seq, t: performance.now() }).then(
+      () => void (inFlight -= 1),
+      (error: unknown) => {
+        inFlight -= 1;
+        publishErrors += 1;
+        firstPublishError ??= message(error);
+      },
+    );
   });
+  const sent = total;
   const sendsDoneAt = performance.now();
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, Partitioners, type Consumer, type Message, type Producer } from 'kafkajs';
 import type { ConnectCommand, FromWorker, LoadResult, RunCommand, ToWorker } from '../load/load-protocol.js';
+import { sendOnSchedule } from '../load/steady-schedule.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const topic = process.env['KAFKA_LOOP_TOPIC'] ?? 'kafka-loop';
@@ -103,7 +104,6 @@ async function run(cmd: RunCommand): Promise<LoadResult> {
   let sent = 0;
   let errors = 0;
   let firstError: string | undefined;
-  let maxLag = 0;
   const queues = new Map<number, Message[]>();
   const busy = new Set<number>();
   let inFlight = 0;
@@ -128,28 +128,20 @@ async function run(cmd: RunCommand): Promise<LoadResult> {
   };
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const now = performance.now();
-      while (sent < total && t0 + sent * intervalMs <= now) {
-        maxLag = Math.max(maxLag, now - (t0 + sent * intervalMs));
-        const room = sent % rooms;
-        const key = `room-${room}`;
-        const partition = partitionOf(key);
-        const broker = leaders.get(partition) ?? -1;
-        let queue = queues.get(broker);
-        if (queue === undefined) queues.set(broker, (queue = []));
-        queue.push({ key, partition, value: JSON.stringify({ r: room, s: Math.floor(sent / rooms), t: performance.now() }) });
-        sent += 1;
-        inFlight += 1;
-      }
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      flush();
-      if (sent >= total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+  const send = (index: number): void => {
+    const room = index % rooms;
+    const key = `room-${room}`;
+    const partition = partitionOf(key);
+    const broker = leaders.get(partition) ?? -1;
+    let queue = queues.get(broker);
+    if (queue === undefined) queues.set(broker, (queue = []));
+    queue.push({ key, partition, value: JSON.stringify({ r: room, s: Math.floor(index / rooms), t: performance.now() }) });
+    sent += 1;
+    inFlight += 1;
+  };
+  const { maxLagMs: maxLag } = await sendOnSchedule(total, intervalMs, t0, send, () => {
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    flush();
   });
   const doneAt = performance.now();
   const consumed = (): number => receivers.reduce((n, r) => n + r.consumed, 0);
