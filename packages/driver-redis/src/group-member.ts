@@ -37,6 +37,12 @@ export class GroupMember extends Subscriber implements LiveListener {
   private pumping: Promise<void> | undefined;
   private claiming = false;
   private claimCursor = '0-0';
+  /**
+   * Where to go on reading this consumer's own pending entries (`XREADGROUP ... <id>`), or none.
+   * Set after a failed read or a reconnect: Redis may have handed entries to a read whose reply
+   * was lost, and those would otherwise wait `claimIdleMs` for `XAUTOCLAIM`.
+   */
+  private historyFrom: string | undefined = '0-0';
   private ticker: NodeJS.Timeout | undefined;
   private readonly retries = new Set<NodeJS.Timeout>();
   /** Ids queued or being handled here, so a claim never hands this member its own work twice. */
@@ -57,6 +63,7 @@ export class GroupMember extends Subscriber implements LiveListener {
   }
 
   onResubscribed(): void {
+    this.historyFrom = '0-0';
     this.signal();
   }
 
@@ -112,10 +119,15 @@ export class GroupMember extends Subscriber implements LiveListener {
     let recreated = false;
     while (this.dirty && !this.detached && this.queue.size === 0) {
       this.dirty = false;
+      const from = this.historyFrom;
       let entries: StreamEntry[];
       try {
-        const reply = await host.command.call('XREADGROUP', ['GROUP', this.group, this.consumer, 'COUNT', count, 'STREAMS', this.key, '>']);
+        const reply = await host.command.call('XREADGROUP', ['GROUP', this.group, this.consumer, 'COUNT', count, 'STREAMS', this.key, from ?? '>']);
         entries = parseStreams(reply, 'XREADGROUP').get(this.key) ?? [];
+        if (from !== undefined) {
+          await this.acceptOwnHistory(host, entries, count);
+          continue;
+        }
       } catch (error) {
         // NOGROUP (a restart without persistence) re-creates the group and reads again; else the timer retries.
         if (!recreated && (await this.recover(host, error, 'read'))) {
@@ -127,6 +139,18 @@ export class GroupMember extends Subscriber implements LiveListener {
       if (entries.length === count) this.dirty = true;
       for (const entry of entries) await this.accept(host, entry, 1);
     }
+  }
+
+  /** Queues own pending entries not already in hand, with the delivery count Redis keeps for each. */
+  private async acceptOwnHistory(host: GroupHost, entries: StreamEntry[], count: number): Promise<void> {
+    const last = entries.at(-1);
+    this.historyFrom = entries.length === count && last !== undefined ? last.id : undefined;
+    this.dirty = true;
+    const fresh = entries.filter((entry) => !this.inHand.has(entry.id));
+    const first = fresh[0];
+    if (first === undefined) return;
+    const counts = parseDeliveryCounts(await host.command.call('XPENDING', [this.key, this.group, first.id, fresh.at(-1)?.id ?? first.id, fresh.length, this.consumer]));
+    for (const entry of fresh) await this.accept(host, entry, counts.get(entry.id) ?? 2);
   }
 
   private async tick(): Promise<void> {
@@ -211,6 +235,7 @@ export class GroupMember extends Subscriber implements LiveListener {
   /** Deals with a failed group command; true when the group was re-created and the command can run again now. */
   private async recover(host: GroupHost, error: unknown, doing: string): Promise<boolean> {
     this.dirty = true;
+    this.historyFrom = '0-0';
     if (this.detached) return false;
     if (!isNoGroupError(error)) {
       this.logger.debug({ channel: this.channel, group: this.group, err: error }, `group ${doing} failed; retrying`);

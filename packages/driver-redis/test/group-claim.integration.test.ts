@@ -2,7 +2,7 @@ import type { Message, MessageBus } from '@app/core';
 import { Inbox, settle } from '@app/core/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
+import { clientsNamed, deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
 
 const url = inject('redisUrl');
 
@@ -103,5 +103,27 @@ describe('redis bus consumer groups: dead members, vanished groups', () => {
     await member.publish('jobs:vanish', 'after');
     await inbox.waitFor(2, 10_000, 'a message after the group vanished');
     expect(inbox.data).toEqual(['before', 'after']);
+  });
+  it('reads its own pending entries again after a reconnect, so a read whose reply was lost waits for no claimIdleMs', async () => {
+    const clientName = `history-${Math.random().toString(36).slice(2, 8)}`;
+    const member = await readyBus({ url, keyPrefix: prefix, claimIdleMs: 600_000, clientName });
+    buses.push(member);
+    const key = `${prefix}{jobs}:jobs:lost-reply`;
+    const inbox = new Inbox();
+    await member.subscribe('jobs:lost-reply', inbox.handler, { mode: 'group', group: 'workers' });
+    await member.publish('jobs:lost-reply', 'first');
+    await inbox.waitFor(1, 10_000, 'the first entry');
+    const consumers = (await raw.call('XINFO', ['CONSUMERS', key, 'workers'])) as unknown[][];
+    const consumer = consumers[0]?.[1];
+    expect(typeof consumer).toBe('string');
+    // Added and handed to the member's consumer in one step, as a read whose reply never arrived.
+    await raw.multi().xadd(key, '*', 'data', '"lost reply"').xreadgroup('GROUP', 'workers', String(consumer), 'COUNT', 10, 'STREAMS', key, '>').exec();
+    await settle(300);
+    expect(inbox.data).toEqual(['first']);
+    for (const client of await clientsNamed(raw, clientName)) await raw.call('CLIENT', ['KILL', 'ID', client.id]);
+    await inbox.waitFor(2, 10_000, 'the entry pending under its own name');
+    expect(inbox.data).toEqual(['first', 'lost reply']);
+    expect(inbox.messages[1]?.attempt).toBe(2);
+    await waitUntil(async () => ((await raw.xpending(key, 'workers')) as unknown[])[0] === 0, 10_000, 'the entry to be acknowledged');
   });
 });
