@@ -40,6 +40,8 @@ function oursEnv(options: BenchOptions, instance: 'A' | 'B', bus: 'redis' | 'kaf
     REDIS_KEY_PREFIX: redisPrefix(options),
     KAFKA_BROKERS: options.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: kafkaPrefix(options),
+    // The fanout workloads publish as fast as they can from one connection; the peers limit nothing either.
+    PUBLISH_RATE_PER_CONNECTION: '0',
     // 20,000 idle connections subscribed to rooms: the default (100) is per connection and fits.
   };
 }

@@ -20,6 +20,10 @@ export interface ServerConfig {
   readonly maxSubscriptionsPerConnection: number;
   /** Frames of one connection queued or in flight before the server stops reading its socket. */
   readonly maxPendingFramesPerConnection: number;
+  /** Publishes per second one connection earns (`rate_limited` past it); 0: no limit. */
+  readonly publishRatePerConnection: number;
+  /** Publishes one connection may send at once after being quiet; also how many refusals it may ignore before the 4029 close. */
+  readonly publishBurstPerConnection: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
 }
@@ -44,6 +48,8 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { env: 'HEARTBEAT_INTERVAL_MS', default: '30000', description: 'Ping interval; a connection with no pong since the previous ping is terminated.' },
   { env: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '100', description: 'Channels one connection may subscribe to.' },
   { env: 'MAX_PENDING_FRAMES_PER_CONNECTION', default: '256', description: 'Client frames queued or publishing before the server pauses reading that socket.' },
+  { env: 'PUBLISH_RATE_PER_CONNECTION', default: '100', description: 'Publishes per second one connection earns; past it the publish is answered rate_limited. 0: no limit.' },
+  { env: 'PUBLISH_BURST_PER_CONNECTION', default: '200', description: 'Publishes one connection may send at once; a client that ignores this many rate_limited answers more is closed with 4029.' },
   { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Longest graceful shutdown before the process exits anyway.' },
   { env: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
@@ -61,6 +67,8 @@ export function loadConfig(env: Env): ServerConfig {
     heartbeatIntervalMs: envInt(env, 'HEARTBEAT_INTERVAL_MS', 30_000, { min: 10, max: 3_600_000 }),
     maxSubscriptionsPerConnection: envInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1, max: 100_000 }),
     maxPendingFramesPerConnection: envInt(env, 'MAX_PENDING_FRAMES_PER_CONNECTION', 256, { min: 1, max: 1_000_000 }),
+    publishRatePerConnection: envInt(env, 'PUBLISH_RATE_PER_CONNECTION', 100, { min: 0, max: 1_000_000 }),
+    publishBurstPerConnection: envInt(env, 'PUBLISH_BURST_PER_CONNECTION', 200, { min: 1, max: 10_000_000 }),
     shutdownTimeoutMs: envInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     logLevel: envChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };

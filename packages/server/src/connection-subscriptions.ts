@@ -27,7 +27,7 @@ export interface SubscriptionOwner extends ChannelListener {
  * ClientChannel), `unsubscribe`, and ending them all when the connection goes.
  */
 export class ConnectionSubscriptions {
-  private readonly channels = new Map<string, ClientChannel | typeof LIVE>();
+  private readonly subscribed = new Map<string, ClientChannel | typeof LIVE>();
 
   constructor(
     private readonly owner: SubscriptionOwner,
@@ -37,12 +37,12 @@ export class ConnectionSubscriptions {
   /** Returns a promise when later frames must wait for it (the subscription is being opened). */
   subscribe(channel: string, since: string | undefined, id: string | undefined): Promise<void> | undefined {
     // Already subscribed: the subscription stands as it is (a `since` is ignored), and it is acked.
-    if (this.channels.has(channel)) {
+    if (this.subscribed.has(channel)) {
       this.owner.ack(id);
       return undefined;
     }
     const limit = this.deps.config.maxSubscriptionsPerConnection;
-    if (this.channels.size >= limit) {
+    if (this.subscribed.size >= limit) {
       this.owner.sendError('too_many_subscriptions', `a connection may subscribe to at most ${limit} channels`, id, channel);
       return undefined;
     }
@@ -50,20 +50,33 @@ export class ConnectionSubscriptions {
   }
 
   unsubscribe(channel: string, id: string | undefined): void {
-    const subscription = this.channels.get(channel);
+    const subscription = this.subscribed.get(channel);
     if (subscription === undefined) {
       this.owner.sendError('not_subscribed', `not subscribed to "${channel}"`, id, channel);
       return;
     }
-    this.channels.delete(channel);
-    this.end(channel, subscription);
+    this.subscribed.delete(channel);
+    this.stop(channel, subscription);
     this.owner.ack(id);
+  }
+
+  /** The channels subscribed now (a copy: ending one while iterating is fine). */
+  channels(): string[] {
+    return [...this.subscribed.keys()];
+  }
+
+  /** Ends one subscription without an answer to the client (the server decided, e.g. a revoked grant). */
+  end(channel: string): void {
+    const subscription = this.subscribed.get(channel);
+    if (subscription === undefined) return;
+    this.subscribed.delete(channel);
+    this.stop(channel, subscription);
   }
 
   /** Ends every subscription; safe to call more than once. */
   releaseAll(): void {
-    for (const [channel, subscription] of this.channels) this.end(channel, subscription);
-    this.channels.clear();
+    for (const [channel, subscription] of this.subscribed) this.stop(channel, subscription);
+    this.subscribed.clear();
   }
 
   private async join(channel: string, id: string | undefined): Promise<void> {
@@ -77,7 +90,7 @@ export class ConnectionSubscriptions {
       this.deps.hub.leave(channel, this.owner);
       return;
     }
-    this.channels.set(channel, LIVE);
+    this.subscribed.set(channel, LIVE);
     this.owner.ack(id);
   }
 
@@ -104,7 +117,7 @@ export class ConnectionSubscriptions {
       subscription.close();
       return;
     }
-    this.channels.set(channel, subscription);
+    this.subscribed.set(channel, subscription);
     if (subscription.replayStart === 'truncated') {
       this.owner.sendError(
         'position_expired',
@@ -122,7 +135,7 @@ export class ConnectionSubscriptions {
     this.owner.sendError(code, message, id, channel);
   }
 
-  private end(channel: string, subscription: ClientChannel | typeof LIVE): void {
+  private stop(channel: string, subscription: ClientChannel | typeof LIVE): void {
     if (subscription === LIVE) this.deps.hub.leave(channel, this.owner);
     else subscription.close();
   }

@@ -1,10 +1,10 @@
-import { withTimeout, type Message, type MessageBus, type PublishOptions } from '@app/core';
+import { withTimeout, type Message, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
 import type { Action } from './auth/channel-grants.js';
-import type { ConnectionIdentity } from './auth/upgrade-auth.js';
+import { ConnectionAuth } from './auth/connection-auth.js';
+import type { ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
 import { USER_HEADER } from './auth/user-header.js';
-import { busErrorCode } from './bus-error-code.js';
 import type { ChannelHub } from './channel-hub.js';
 import type { ClientSocket } from './client-socket.js';
 import { CLOSE_CODES } from './close-codes.js';
@@ -13,7 +13,8 @@ import { ConnectionSubscriptions, type SubscriptionOwner } from './connection-su
 import type { ServerMetrics } from './metrics.js';
 import { PendingWork } from './pending-work.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
-import { ackFrame, errorFrame } from './server-frames.js';
+import { ConnectionPublishes, type PublishOwner } from './connection-publishes.js';
+import { ackFrame, errorFrame, unsubscribedFrame } from './server-frames.js';
 import { listenToSocket, type SocketEventsTarget } from './socket-events.js';
 
 /** What every connection of a server shares: one object, not one per connection. */
@@ -23,6 +24,8 @@ export interface ConnectionDeps {
   readonly metrics: ServerMetrics;
   readonly bus: MessageBus;
   readonly hub: ChannelHub;
+  /** The token check, for `refresh`; undefined when the server runs anonymous. */
+  readonly auth: UpgradeAuth | undefined;
   /** The welcome frame, the same for every client of this server. */
   readonly welcome: string;
   /** Called once when the connection's socket has closed. */
@@ -43,19 +46,18 @@ function rawToText(data: RawData): string {
  * per channel), and its ack comes when the bus accepts it. When too much of a client's work is
  * pending, reading its socket pauses: TCP then pushes back on the client instead of server memory.
  */
-export class Connection implements SubscriptionOwner, SocketEventsTarget {
+export class Connection implements SubscriptionOwner, PublishOwner, SocketEventsTarget {
   private readonly subscriptions: ConnectionSubscriptions;
   private readonly work: PendingWork;
   private closed = false;
   /** Shutting down: no frames are handled and nothing is delivered; publish answers still go out. */
   private draining = false;
-  /** Publish answers not yet sent; made on the first publish. */
-  private publishing: Set<Promise<void>> | undefined;
   private alive = true;
   private logger: Logger | undefined;
   private closeWaiters: (() => void)[] | undefined;
-  /** Made once: every publish of an authenticated client carries its `sub`; anonymous ones carry nothing. */
-  private readonly publishOptions: PublishOptions | undefined;
+  private readonly publishes: ConnectionPublishes;
+  /** The token's grants and expiry; undefined for an anonymous client (no auth configured). */
+  private readonly auth: ConnectionAuth | undefined;
 
   constructor(
     private readonly socket: ClientSocket,
@@ -63,11 +65,12 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
     /** Number of this connection within its server, for the id. */
     private readonly serial: number,
     /** The verified token's subject and grants; undefined for an anonymous client (no auth configured). */
-    private readonly identity: ConnectionIdentity | undefined,
+    identity: ConnectionIdentity | undefined,
   ) {
-    this.publishOptions = identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } };
+    this.auth = identity === undefined || deps.auth === undefined ? undefined : new ConnectionAuth(identity, deps.auth, () => this.expired());
     this.subscriptions = new ConnectionSubscriptions(this, deps);
     this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
+    this.publishes = new ConnectionPublishes(this, deps, this.work, identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } });
     listenToSocket(socket.ws, this);
     this.send(deps.welcome);
   }
@@ -117,7 +120,7 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
     this.draining = true;
     this.deps.metrics.disconnects.inc({ reason: 'shutdown' });
     this.subscriptions.releaseAll();
-    const answered = withTimeout(Promise.allSettled([...(this.publishing ?? [])]), answerWithinMs, 'publish answers before closing');
+    const answered = withTimeout(this.publishes.answered(), answerWithinMs, 'publish answers before closing');
     void answered.catch(() => undefined).then(() => {
       this.release();
       this.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
@@ -188,6 +191,7 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
   }
 
   private handle(frame: ClientFrame): Promise<void> | undefined {
+    if (frame.type === 'refresh') return this.refresh(frame.token, frame.id);
     if (frame.type !== 'unsubscribe' && !this.allowed(frame.channel, frame.type, frame.id)) return undefined;
     switch (frame.type) {
       case 'subscribe':
@@ -196,40 +200,52 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
         this.subscriptions.unsubscribe(frame.channel, frame.id);
         return undefined;
       case 'publish':
-        this.publish(frame.channel, frame.data, frame.id);
+        this.publishes.publish(frame.channel, frame.data, frame.id);
         return undefined;
     }
   }
 
+  /** Swaps the token; later frames wait, so they see the new grants. Subscriptions it no longer allows end. */
+  private async refresh(token: string, id: string | undefined): Promise<void> {
+    const auth = this.auth;
+    if (auth === undefined) {
+      this.sendError('auth_disabled', 'this server runs without auth: there is no token to refresh', id);
+      return;
+    }
+    const result = await auth.refresh(token);
+    if (this.stopped) return;
+    this.deps.metrics.refreshes.inc({ result: result.ok ? 'ok' : result.code });
+    if (!result.ok) {
+      this.sendError(result.code, result.message, id);
+      return;
+    }
+    for (const channel of this.subscriptions.channels()) {
+      if (auth.allows(channel, 'subscribe')) continue;
+      this.subscriptions.end(channel);
+      this.send(unsubscribedFrame(channel, 'forbidden', `the refreshed token does not allow subscribe on "${channel}"`));
+    }
+    this.ack(id);
+  }
+
   /** False, with a `forbidden` error sent, when the token does not grant `action` on `channel`. */
   private allowed(channel: string, action: Action, id: string | undefined): boolean {
-    if (this.identity === undefined || this.identity.access.allows(channel, action)) return true;
+    if (this.auth === undefined || this.auth.allows(channel, action)) return true;
     this.deps.metrics.forbidden.inc({ action });
     this.sendError('forbidden', `the token does not allow ${action} on "${channel}"`, id, channel);
     return false;
   }
 
-  private publish(channel: string, data: unknown, id: string | undefined): void {
-    // A shutdown answers these before closing.
-    const publishing = (this.publishing ??= new Set());
-    // One promise per publish: answering also settles the bookkeeping (this is the hot path).
-    const answer: Promise<void> = this.deps.bus.publish(channel, data, this.publishOptions).then(
-      () => {
-        this.deps.metrics.messagesPublished.inc();
-        this.ack(id);
-        publishing.delete(answer);
-        this.work.settled();
-      },
-      (error: unknown) => {
-        const { code, message } = busErrorCode(error);
-        if (code === 'internal_error') this.log.error({ channel, err: error }, 'publish failed');
-        this.sendError(code, message, id, channel);
-        publishing.delete(answer);
-        this.work.settled();
-      },
-    );
-    publishing.add(answer);
-    this.work.began();
+  private expired(): void {
+    this.end('token_expired', CLOSE_CODES.tokenExpired, 'token expired');
+  }
+
+  /** Closes the connection on the server's initiative, counted by `reason`. */
+  end(reason: string, code: number, text: string): void {
+    if (this.closed) return;
+    this.log.info({ reason }, `closing: ${text}`);
+    this.deps.metrics.disconnects.inc({ reason });
+    this.release();
+    this.socket.close(code, text);
   }
 
   private handlerFailed(error: unknown): void {
@@ -263,10 +279,8 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
   private check(result: 'sent' | 'closed' | 'full'): boolean {
     if (result === 'sent') return true;
     if (result === 'full' && !this.closed) {
-      this.log.warn({ bufferedAmount: this.socket.ws.bufferedAmount }, 'client too slow; closing');
-      this.deps.metrics.disconnects.inc({ reason: 'send_buffer_full' });
-      this.release();
-      this.socket.close(CLOSE_CODES.sendBufferFull, 'send buffer full');
+      this.log.warn({ bufferedAmount: this.socket.ws.bufferedAmount }, 'client too slow');
+      this.end('send_buffer_full', CLOSE_CODES.sendBufferFull, 'send buffer full');
     }
     return false;
   }
@@ -275,6 +289,7 @@ export class Connection implements SubscriptionOwner, SocketEventsTarget {
   private release(): void {
     if (this.closed) return;
     this.closed = true;
+    this.auth?.stop();
     this.subscriptions.releaseAll();
   }
 

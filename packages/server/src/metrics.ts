@@ -17,6 +17,8 @@ export class ServerMetrics {
   readonly busSubscriptions: Gauge;
   readonly upgradesRefused: Counter<'reason'>;
   readonly forbidden: Counter<'action'>;
+  readonly apiPublishes: Counter<'result'>;
+  readonly refreshes: Counter<'result'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -41,7 +43,7 @@ export class ServerMetrics {
     });
     this.disconnects = new Counter({
       name: 'realtime_disconnects_total',
-      help: 'Connections the server ended, by reason (send_buffer_full, heartbeat_timeout, shutdown).',
+      help: 'Connections the server ended, by reason (send_buffer_full, heartbeat_timeout, shutdown, token_expired, publish_flood).',
       labelNames: ['reason'],
       registers,
     });
@@ -60,6 +62,18 @@ export class ServerMetrics {
       name: 'realtime_forbidden_total',
       help: 'Subscribes and publishes refused because the token does not grant them, by action.',
       labelNames: ['action'],
+      registers,
+    });
+    this.refreshes = new Counter({
+      name: 'realtime_token_refreshes_total',
+      help: 'refresh frames answered, by result (ok, invalid_token, sub_mismatch).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.apiPublishes = new Counter({
+      name: 'realtime_api_publishes_total',
+      help: 'Calls to POST /api/publish, by result: ok, or the error code of the answer (unauthorized, invalid_channel, ...).',
+      labelNames: ['result'],
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

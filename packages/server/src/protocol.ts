@@ -11,6 +11,10 @@ export type ErrorCode =
   | 'not_subscribed'
   | 'too_many_subscriptions'
   | 'forbidden'
+  | 'rate_limited'
+  | 'invalid_token'
+  | 'sub_mismatch'
+  | 'auth_disabled'
   | 'payload_too_large'
   | 'invalid_data'
   | 'invalid_position'
@@ -24,7 +28,8 @@ export const MAX_REQUEST_ID_LENGTH = 128;
 export type ClientFrame =
   | { readonly type: 'subscribe'; readonly channel: string; readonly id?: string; readonly since?: string }
   | { readonly type: 'unsubscribe'; readonly channel: string; readonly id?: string }
-  | { readonly type: 'publish'; readonly channel: string; readonly data: unknown; readonly id?: string };
+  | { readonly type: 'publish'; readonly channel: string; readonly data: unknown; readonly id?: string }
+  | { readonly type: 'refresh'; readonly token: string; readonly id?: string };
 
 /** Why a frame was refused, with the request id when one could be read. */
 export interface FrameProblem {
@@ -35,7 +40,7 @@ export interface FrameProblem {
 
 export type ParseResult = { readonly ok: true; readonly frame: ClientFrame } | { readonly ok: false; readonly problem: FrameProblem };
 
-const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'publish'] as const;
+const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'publish', 'refresh'] as const;
 
 function refuse(code: ErrorCode, message: string, id: string | undefined): ParseResult {
   return { ok: false, problem: id === undefined ? { code, message } : { code, message, id } };
@@ -65,12 +70,17 @@ export function parseClientFrame(text: string): ParseResult {
   if (!(CLIENT_TYPES as readonly string[]).includes(type)) {
     return refuse('unknown_type', `unknown frame type "${type.slice(0, 40)}"; expected ${CLIENT_TYPES.join(', ')}`, id);
   }
+  const withId = id === undefined ? {} : { id };
+  if (type === 'refresh') {
+    const token = fields['token'];
+    if (typeof token !== 'string' || token.length === 0) return refuse('invalid_frame', '"refresh" needs a "token" string', id);
+    return { ok: true, frame: { type, token, ...withId } };
+  }
   const channel = fields['channel'];
   if (channel === undefined) return refuse('invalid_channel', `"${type}" needs a "channel"`, id);
   const problem = channelProblem(channel);
   if (problem !== undefined) return refuse('invalid_channel', problem, id);
   const channelName = channel as string;
-  const withId = id === undefined ? {} : { id };
 
   if (type === 'publish') {
     if (!('data' in fields)) return refuse('missing_data', '"publish" needs a "data" field (any JSON value, null included)', id);

@@ -23,6 +23,11 @@ export function errorFrame(code: ErrorCode, message: string, id: string | undefi
   });
 }
 
+/** The server ended a subscription on its own, e.g. `forbidden` after a refresh whose token no longer grants it. */
+export function unsubscribedFrame(channel: string, code: ErrorCode, message: string): string {
+  return JSON.stringify({ type: 'unsubscribed', channel, code, message });
+}
+
 /**
  * The `message` frame. With the JSON text the bus carried (`dataJson`) it is spliced in as is,
  * so a relayed message is never decoded and re-encoded here; the small string fields are escaped

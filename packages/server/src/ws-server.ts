@@ -79,7 +79,7 @@ export class WsServer {
       maxFrameBytes: config.maxFrameBytes,
       maxSubscriptions: config.maxSubscriptionsPerConnection,
     });
-    this.deps = { config, logger, metrics, bus, hub, welcome, onClosed: (connection) => this.closed(connection) };
+    this.deps = { config, logger, metrics, bus, hub, auth: authMode.auth, welcome, onClosed: (connection) => this.closed(connection) };
     this.wss.on('error', (error) => this.logger.error({ err: describeError(error) }, 'websocket server error'));
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }

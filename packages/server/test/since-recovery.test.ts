@@ -34,7 +34,8 @@ describe('subscribe with since (recovery after a reconnect)', () => {
   });
 
   it('has no gap and no duplicate while messages keep flowing during the recovery', async () => {
-    const server = await startTestServer();
+    // 400 publishes at once, well past the default per-connection rate.
+    const server = await startTestServer({ config: { publishRatePerConnection: 0 } });
     const witness = await connect(server);
     await witness.subscribe('busy');
     const publisher = await connect(server);

@@ -17,6 +17,8 @@ export const DEFAULT_CHANNELS_SETTING = {
 export interface ConnectionIdentity {
   readonly sub: string;
   readonly access: ChannelAccess;
+  /** When the connection must end unless a refresh came: the token's `exp` plus the clock tolerance, in ms since the epoch. */
+  readonly closeAt: number;
 }
 
 export type UpgradeVerdict =
@@ -31,16 +33,26 @@ export class UpgradeAuth {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly defaultGrants: ChannelGrants,
+    /** `AUTH_CLOCK_TOLERANCE_S` in ms: a connection lives this long past its token's `exp`. */
+    private readonly toleranceMs = 0,
   ) {}
 
-  async check(request: IncomingMessage): Promise<UpgradeVerdict> {
+  /** Checks the token an upgrade request carries (header, subprotocol or query). */
+  check(request: IncomingMessage): Promise<UpgradeVerdict> {
     const token = tokenFromRequest(request.headers, request.url);
-    if (token === undefined) return { ok: false, reason: 'missing', message: 'no token was given' };
+    if (token === undefined) return Promise.resolve({ ok: false, reason: 'missing', message: 'no token was given' });
+    return this.verify(token);
+  }
+
+  /** Checks one token, as at the upgrade; also what a live connection's `refresh` goes through. */
+  async verify(token: string): Promise<UpgradeVerdict> {
     let sub: string;
     let claim: unknown;
+    let exp: number;
     try {
       const verified = await this.verifier.verify(token);
       sub = verified.sub;
+      exp = verified.exp;
       claim = verified.claims['channels'];
     } catch (error) {
       // The verifier rejects only with TokenError; anything else is a bug and must not pass as "refused".
@@ -56,7 +68,7 @@ export class UpgradeAuth {
         return { ok: false, reason: 'invalid_claims', message: error instanceof Error ? error.message : String(error) };
       }
     }
-    return { ok: true, identity: { sub, access: grantsFor(grants, sub) } };
+    return { ok: true, identity: { sub, access: grantsFor(grants, sub), closeAt: exp + this.toleranceMs } };
   }
 }
 
@@ -78,5 +90,5 @@ export function loadUpgradeAuth(env: Env): UpgradeAuth | undefined {
   } catch (error) {
     throw new BusError('config', error instanceof Error ? error.message : String(error), { cause: error });
   }
-  return new UpgradeAuth(createTokenVerifier(settings), defaults);
+  return new UpgradeAuth(createTokenVerifier(settings), defaults, settings.clockToleranceS * 1000);
 }

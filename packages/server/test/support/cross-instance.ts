@@ -11,7 +11,9 @@ export interface TwoInstances {
 }
 
 export async function startTwoInstances(env: Record<string, string>): Promise<TwoInstances> {
-  const servers = [spawnServer({ ...env, PORT: '0', INSTANCE_ID: 'a' }), spawnServer({ ...env, PORT: '0', INSTANCE_ID: 'b' })] as const;
+  // The scenarios publish 1,000 messages from one connection at once: no per-connection rate limit, unless a test sets one.
+  const base = { PUBLISH_RATE_PER_CONNECTION: '0', ...env, PORT: '0' };
+  const servers = [spawnServer({ ...base, INSTANCE_ID: 'a' }), spawnServer({ ...base, INSTANCE_ID: 'b' })] as const;
   const urls = (await Promise.all(servers.map((server) => server.listening(90_000)))) as [string, string];
   return {
     servers,
