@@ -4,9 +4,10 @@ import type { MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import { ChannelHub } from './channel-hub.js';
 import type { ServerConfig } from './config.js';
+import { API_OFF, type ApiSettings } from './http/api-keys.js';
 import { HttpRoutes } from './http-routes.js';
 import type { ServerMetrics } from './metrics.js';
-import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, WS_SERVER } from './tokens.js';
+import { API, AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, WS_SERVER } from './tokens.js';
 import { WsServer, type AuthMode } from './ws-server.js';
 
 export interface ServerDependencies {
@@ -16,6 +17,8 @@ export interface ServerDependencies {
   readonly bus: MessageBus;
   /** Default: anonymous, no token checked. */
   readonly auth?: AuthMode;
+  /** Default: no API keys, so `/api/publish` answers 404 and `/metrics` is open. */
+  readonly api?: ApiSettings;
 }
 
 /**
@@ -30,6 +33,7 @@ export function createServerContainer(dependencies: ServerDependencies): Depende
   scope.register(BUS, { useValue: dependencies.bus });
   // A wrapper object: tsyringe refuses `useValue: undefined`, and "no auth" must still resolve.
   scope.register(AUTH, { useValue: dependencies.auth ?? {} });
+  scope.register(API, { useValue: dependencies.api ?? API_OFF });
   scope.register(CHANNEL_HUB, { useClass: ChannelHub }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(HTTP_ROUTES, { useClass: HttpRoutes }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(WS_SERVER, { useClass: WsServer }, { lifecycle: Lifecycle.ContainerScoped });

@@ -6,6 +6,7 @@ import { AUTH_SETTINGS } from './auth/token-settings.js';
 import { DEFAULT_CHANNELS_SETTING } from './auth/upgrade-auth.js';
 import { CONFIG_SETTINGS, loadConfig, type ServerConfig } from './config.js';
 import { helpText } from './help-text.js';
+import { API_SETTINGS } from './http/api-keys.js';
 import { createLogger } from './logger.js';
 import { startServer, type RunningServer } from './start-server.js';
 
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     const busName = envString(process.env, 'BUS', 'memory');
     const driver = await loadDriver(busName).catch(exitWithStartError);
-    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING], driver.name, driver.settings));
+    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING, ...API_SETTINGS], driver.name, driver.settings));
     return;
   }
   let config: ServerConfig;

@@ -6,6 +6,7 @@ import { loadUpgradeAuth } from './auth/upgrade-auth.js';
 import { createBus } from './bus-factory.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { createServerContainer } from './container.js';
+import { loadApiSettings } from './http/api-keys.js';
 import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { WS_SERVER } from './tokens.js';
@@ -54,10 +55,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       'AUTH IS OFF: no AUTH_SECRET, AUTH_PUBLIC_KEY_FILE or AUTH_JWKS_URL is set, so every client is anonymous and may subscribe and publish to any channel',
     );
   }
+  // Before the bus too: a short or doubled API key stops the start.
+  const api = loadApiSettings(env);
   const ownsBus = options.bus === undefined;
   const bus = options.bus ?? (await createBus(config.bus, env, logger));
   const metrics = new ServerMetrics();
-  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth } });
+  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth }, api });
   const server = container.resolve<WsServer>(WS_SERVER);
   let port: number;
   try {

@@ -11,3 +11,5 @@ export const HTTP_ROUTES = Symbol('HttpRoutes');
 export const WS_SERVER = Symbol('WsServer');
 /** `AuthMode`: the upgrade token check, or none (anonymous). */
 export const AUTH = Symbol('AuthMode');
+/** `ApiSettings`: the HTTP API's keys (none: the API is off) and whether /metrics needs one. */
+export const API = Symbol('ApiSettings');

@@ -15,6 +15,7 @@ import type { ServerConfig } from './config.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { HttpRoutes } from './http-routes.js';
+import { RAW_SECURITY_HEADER_LINES } from './http/security-headers.js';
 import { ServerMetrics } from './metrics.js';
 import { welcomeFrame } from './server-frames.js';
 import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS } from './tokens.js';
@@ -187,7 +188,7 @@ export class WsServer {
   };
 
   private refuse(socket: Duplex, status: number, text: string): void {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n${RAW_SECURITY_HEADER_LINES}Content-Length: ${text.length}\r\n\r\n${text}`);
   }
 
   private accept(webSocket: WebSocket, request: IncomingMessage, socket: Duplex, identity: ConnectionIdentity | undefined): void {
