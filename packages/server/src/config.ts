@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { envChoice, envInt, envString, type Env } from '@app/core';
+import { parseAllowedOrigins } from './limits/origin-policy.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,6 +25,10 @@ export interface ServerConfig {
   readonly publishRatePerConnection: number;
   /** Publishes one connection may send at once after being quiet; also how many refusals it may ignore before the 4029 close. */
   readonly publishBurstPerConnection: number;
+  /** Origins (normalized, as `new URL(x).origin`) a browser handshake may come from; `undefined`: any origin. */
+  readonly allowedOrigins: readonly string[] | undefined;
+  /** Most sockets on `/ws` per instance, handshakes in progress included; past it a handshake gets 503. */
+  readonly maxConnections: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
 }
@@ -50,6 +55,8 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { env: 'MAX_PENDING_FRAMES_PER_CONNECTION', default: '256', description: 'Client frames queued or publishing before the server pauses reading that socket.' },
   { env: 'PUBLISH_RATE_PER_CONNECTION', default: '100', description: 'Publishes per second one connection earns; past it the publish is answered rate_limited. 0: no limit.' },
   { env: 'PUBLISH_BURST_PER_CONNECTION', default: '200', description: 'Publishes one connection may send at once; a client that ignores this many rate_limited answers more is closed with 4029.' },
+  { env: 'ALLOWED_ORIGINS', default: '<any>', description: 'Comma-separated origins (scheme://host[:port]) browsers may connect from; others get 403. Clients sending no Origin are judged by their token alone.' },
+  { env: 'MAX_CONNECTIONS', default: '100000', description: 'Most WebSocket connections per instance, handshakes in progress included; past it a handshake gets 503 with Retry-After.' },
   { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Longest graceful shutdown before the process exits anyway.' },
   { env: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
@@ -69,6 +76,8 @@ export function loadConfig(env: Env): ServerConfig {
     maxPendingFramesPerConnection: envInt(env, 'MAX_PENDING_FRAMES_PER_CONNECTION', 256, { min: 1, max: 1_000_000 }),
     publishRatePerConnection: envInt(env, 'PUBLISH_RATE_PER_CONNECTION', 100, { min: 0, max: 1_000_000 }),
     publishBurstPerConnection: envInt(env, 'PUBLISH_BURST_PER_CONNECTION', 200, { min: 1, max: 10_000_000 }),
+    allowedOrigins: parseAllowedOrigins(env),
+    maxConnections: envInt(env, 'MAX_CONNECTIONS', 100_000, { min: 1, max: 10_000_000 }),
     shutdownTimeoutMs: envInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     logLevel: envChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { loadDriver } from './bus-factory.js';
 import { AUTH_SETTINGS } from './auth/token-settings.js';
 import { DEFAULT_CHANNELS_SETTING } from './auth/upgrade-auth.js';
+import { AUTH_MODE_SETTING } from './auth/auth-mode.js';
 import { CONFIG_SETTINGS, loadConfig, type ServerConfig } from './config.js';
 import { helpText } from './help-text.js';
 import { API_SETTINGS } from './http/api-keys.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     const busName = envString(process.env, 'BUS', 'memory');
     const driver = await loadDriver(busName).catch(exitWithStartError);
-    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING, ...API_SETTINGS], driver.name, driver.settings));
+    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING, AUTH_MODE_SETTING, ...API_SETTINGS], driver.name, driver.settings));
     return;
   }
   let config: ServerConfig;

@@ -54,7 +54,7 @@ export class ServerMetrics {
     });
     this.upgradesRefused = new Counter({
       name: 'realtime_upgrades_refused_total',
-      help: 'WebSocket upgrades answered 401 because of the token, by reason (missing, expired, ...).',
+      help: 'WebSocket upgrades refused, by reason: a token reason answered 401 (missing, expired, ...), origin_not_allowed (403) or too_many_connections (503).',
       labelNames: ['reason'],
       registers,
     });

@@ -7,7 +7,7 @@ import { describeError, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
-import { refuseUnauthorized, selectProtocol } from './auth/upgrade-response.js';
+import { refuseUnauthorized, refuseUpgrade, selectProtocol, type UpgradeRefusal } from './auth/upgrade-response.js';
 import { redactTokenFromUrl } from './auth/token-extraction.js';
 import { ChannelHub } from './channel-hub.js';
 import { ClientSocket, type SendPolicy } from './client-socket.js';
@@ -15,6 +15,8 @@ import type { ServerConfig } from './config.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { HttpRoutes } from './http-routes.js';
+import { ConnectionLimit, TOO_MANY_CONNECTIONS } from './limits/connection-limit.js';
+import { OriginPolicy, originNotAllowed } from './limits/origin-policy.js';
 import { RAW_SECURITY_HEADER_LINES } from './http/security-headers.js';
 import { ServerMetrics } from './metrics.js';
 import { welcomeFrame } from './server-frames.js';
@@ -49,6 +51,8 @@ export class WsServer {
   private connectionCount = 0;
   private readonly deps: ConnectionDeps;
   private readonly sendPolicy: SendPolicy;
+  private readonly origins: OriginPolicy;
+  private readonly limit: ConnectionLimit;
 
   constructor(
     @inject(CONFIG) private readonly config: ServerConfig,
@@ -74,6 +78,8 @@ export class WsServer {
       tick: new FlushScheduler(0),
       window: new FlushScheduler(config.sendCoalesceMs),
     };
+    this.origins = new OriginPolicy(config.allowedOrigins);
+    this.limit = new ConnectionLimit(config.maxConnections);
     const welcome = welcomeFrame({
       instance: config.instanceId,
       driver: bus.driver,
@@ -146,6 +152,17 @@ export class WsServer {
       this.refuse(socket, 503, 'Service Unavailable');
       return;
     }
+    // Both before the token is verified: neither costs a verification, and a foreign origin takes no slot.
+    const origin = request.headers.origin;
+    if (!this.origins.allows(origin)) {
+      this.refuseWith(request, socket, originNotAllowed(origin ?? ''));
+      return;
+    }
+    // Held from here, through the token check, until the socket ends (see ConnectionLimit).
+    if (!this.limit.acquire(socket)) {
+      this.refuseWith(request, socket, TOO_MANY_CONNECTIONS);
+      return;
+    }
     const auth = this.authMode.auth;
     if (auth === undefined) {
       this.wss.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, request, socket, undefined));
@@ -189,6 +206,13 @@ export class WsServer {
 
   private refuse(socket: Duplex, status: number, text: string): void {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n${RAW_SECURITY_HEADER_LINES}Content-Length: ${text.length}\r\n\r\n${text}`);
+  }
+
+  /** A refusal that is not about the token (those are counted in `authenticate`): counted, logged at debug, answered as JSON. */
+  private refuseWith(request: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal): void {
+    this.metrics.upgradesRefused.inc({ reason: refusal.error });
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ reason: refusal.error, origin: request.headers.origin, remote: request.socket.remoteAddress }, 'upgrade refused');
+    refuseUpgrade(socket, refusal);
   }
 
   private accept(webSocket: WebSocket, request: IncomingMessage, socket: Duplex, identity: ConnectionIdentity | undefined): void {

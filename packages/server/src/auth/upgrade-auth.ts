@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BusError, type Env } from '@app/core';
+import { checkAuthMode } from './auth-mode.js';
 import { grantsFor, parseChannelGrants, parseDefaultChannelGrants, type ChannelAccess, type ChannelGrants } from './channel-grants.js';
 import { isTokenError, type TokenErrorReason } from './token-error.js';
 import { tokenFromRequest } from './token-extraction.js';
@@ -74,9 +75,11 @@ export class UpgradeAuth {
 
 /**
  * The server's token check, or `undefined` when no `AUTH_*` key variable is set (anonymous mode).
- * Throws a `BusError` with reason `config` for bad settings, `AUTH_DEFAULT_CHANNELS` included.
+ * Throws a `BusError` with reason `config` for bad settings, `AUTH_DEFAULT_CHANNELS` included,
+ * and where {@link checkAuthMode} refuses (production without a key unless `AUTH=none`).
  */
 export function loadUpgradeAuth(env: Env): UpgradeAuth | undefined {
+  checkAuthMode(env);
   const settings = loadAuthSettings(env);
   if (settings === undefined) {
     if (env['AUTH_DEFAULT_CHANNELS'] !== undefined && env['AUTH_DEFAULT_CHANNELS'].trim() !== '') {

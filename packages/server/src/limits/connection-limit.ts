@@ -1,0 +1,50 @@
+import type { Duplex } from 'node:stream';
+import type { UpgradeRefusal } from '../auth/upgrade-response.js';
+
+/** Seconds a client refused for the connection limit is asked to wait before it tries again. */
+export const RETRY_AFTER_S = 5;
+
+/** The 503 answer for a handshake past `MAX_CONNECTIONS`. */
+export const TOO_MANY_CONNECTIONS: UpgradeRefusal = {
+  status: 503,
+  error: 'too_many_connections',
+  message: 'this instance holds as many connections as it may (MAX_CONNECTIONS); try again later or another instance',
+  headers: { 'Retry-After': String(RETRY_AFTER_S) },
+};
+
+/**
+ * The most sockets one instance holds on `/ws`: open connections and handshakes still in progress
+ * (a token being verified), so a burst of handshakes cannot overshoot the limit while each waits.
+ *
+ * A slot is tied to its socket, not to the code paths of the handshake: it is given back when the
+ * socket finishes writing (a refusal was sent, or the WebSocket closed) or closes (the client left,
+ * or ws aborted a bad handshake), whichever comes first. So no refusal or error path can leak one.
+ */
+export class ConnectionLimit {
+  private inUse = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Sockets holding a slot now. */
+  get used(): number {
+    return this.inUse;
+  }
+
+  /** Takes a slot for `socket` until it ends; false, and nothing taken, when every slot is in use. */
+  acquire(socket: Duplex): boolean {
+    if (this.inUse >= this.max) return false;
+    this.inUse += 1;
+    let held = true;
+    // A closure per socket holds only the socket and this limit, which live as long anyway.
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.inUse -= 1;
+      socket.off('finish', release);
+      socket.off('close', release);
+    };
+    socket.once('finish', release);
+    socket.once('close', release);
+    return true;
+  }
+}
