@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RAW_SECURITY_HEADER_LINES } from '../http/security-headers.js';
 import { APP_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from './token-extraction.js';
 import type { TokenErrorReason } from './token-error.js';
 
@@ -20,7 +21,7 @@ export interface UpgradeRefusal {
 export function endUpgradeSocket(socket: Duplex, status: number, contentType: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n${extra}` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n${RAW_SECURITY_HEADER_LINES}${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

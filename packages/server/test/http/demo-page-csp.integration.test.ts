@@ -1,0 +1,44 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, subscribe } from '../support/demo-browser.js';
+import { startTestServer } from '../support/test-server.js';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the demo page under its Content-Security-Policy', () => {
+  it('runs its script, applies its style and opens its WebSocket, with no violation reported', async () => {
+    const server = await startTestServer();
+    const demo = await browser.newPage();
+    // Chromium reports every blocked script, style or connection on the console.
+    const violations: string[] = [];
+    demo.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await demo.goto(server.url);
+    // The inline script ran, and its same-origin WebSocket was allowed (it says "connected" once open)...
+    await demo.locator('#status', { hasText: 'connected' }).waitFor();
+    await subscribe(demo, 'csp:check');
+    // ...the inline style applied (the class that replaced a style attribute)...
+    // Page-side code as strings: this project compiles without the DOM library.
+    expect(await demo.evaluate("getComputedStyle(document.querySelector('section.stacked')).marginTop")).toBe('20px');
+    expect(violations).toEqual([]);
+    // ...and the policy is enforced: a script the page did not ship is refused, and reported.
+    const ran = await demo.evaluate(`(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.body.append(script);
+      return window.injected === true;
+    })()`);
+    expect(ran).toBe(false);
+    await expect.poll(() => violations.length).toBe(1);
+    expect(violations[0]).toContain('script-src');
+  }, 60_000);
+});
