@@ -27,6 +27,23 @@ describe('the server process', () => {
     expect(server.stderr()).toBe('configuration error: PORT="not-a-port" is not valid: expected a whole number from 0 to 65535\n');
   }, 30_000);
 
+  it('exits 1 with one clear line in production without a token key', async () => {
+    const server = spawnServer({ PORT: '0', NODE_ENV: 'production' });
+    expect(await server.exit).toBe(1);
+    expect(server.stderr()).toBe(
+      'configuration error: NODE_ENV=production and no token key is set: set one of AUTH_SECRET, AUTH_PUBLIC_KEY_FILE, AUTH_JWKS_URL, or AUTH=none to let every client connect anonymously on purpose\n',
+    );
+    expect(server.stdout()).not.toContain('server listening');
+  }, 30_000);
+
+  it('lists AUTH, ALLOWED_ORIGINS and MAX_CONNECTIONS in --help', async () => {
+    const server = spawnServer({}, ['--help']);
+    expect(await server.exit).toBe(0);
+    expect(server.stdout()).toMatch(/^ {2}AUTH +Only "none"/m);
+    expect(server.stdout()).toMatch(/^ {2}ALLOWED_ORIGINS +Comma-separated origins/m);
+    expect(server.stdout()).toMatch(/^ {2}MAX_CONNECTIONS +.*\(default: 100000\)$/m);
+  }, 30_000);
+
   it('exits 1 naming the problem for an unknown BUS', async () => {
     const server = spawnServer({ PORT: '0', BUS: 'nosuchbus' });
     expect(await server.exit).toBe(1);

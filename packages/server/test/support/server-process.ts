@@ -23,8 +23,9 @@ export function killServerProcesses(): void {
   running.clear();
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'packages/server/src/main.ts'], {
+/** Starts `main.ts` with only `env` (plus PATH, HOST and LOG_LEVEL) and `args` (e.g. `--help`). */
+export function spawnServer(env: Record<string, string>, args: readonly string[] = []): ServerProcess {
+  const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'packages/server/src/main.ts', ...args], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
