@@ -1,4 +1,5 @@
-import type { PublishOptions } from '@app/core';
+import type { PublishOptions, PublishReceipt } from '@app/core';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { busErrorCode } from './bus-error-code.js';
 import { CLOSE_CODES } from './close-codes.js';
@@ -11,6 +12,8 @@ import { PublishRate } from './publish-rate.js';
 export interface PublishOwner {
   readonly log: Logger;
   ack(id: string | undefined): void;
+  /** Acks a publish with the bus message id and, when the bus told it, the position. */
+  ackPublish(id: string | undefined, receipt: PublishReceipt): void;
   sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void;
   /** Closes the connection on the server's initiative, counted by `reason`. */
   end(reason: string, code: number, text: string): void;
@@ -33,6 +36,8 @@ export class ConnectionPublishes {
     private readonly work: PendingWork,
     /** Every publish of an authenticated client carries its `sub`; anonymous ones carry nothing. */
     private readonly options: PublishOptions | undefined,
+    /** The token's `sub`; undefined for an anonymous client. Scopes client-chosen message ids. */
+    private readonly user: string | undefined,
   ) {}
 
   /** Settles once every publish handed to the bus so far has been answered. */
@@ -40,14 +45,16 @@ export class ConnectionPublishes {
     return Promise.allSettled([...(this.pending ?? [])]);
   }
 
-  publish(channel: string, data: unknown, id: string | undefined): void {
+  /** `messageId`, when the client chose one, becomes the bus id scoped to the publisher (see {@link scopedMessageId}). */
+  publish(channel: string, data: unknown, id: string | undefined, messageId?: string): void {
     if (!this.withinRate(channel, id)) return;
     const pending = (this.pending ??= new Set());
+    const options = messageId === undefined ? this.options : { ...this.options, id: scopedMessageId(this.user, messageId) };
     // One promise per publish: answering also settles the bookkeeping (this is the hot path).
-    const answer: Promise<void> = this.deps.bus.publish(channel, data, this.options).then(
-      () => {
+    const answer: Promise<void> = this.deps.bus.publish(channel, data, options).then(
+      (receipt) => {
         this.deps.metrics.messagesPublished.inc();
-        this.owner.ack(id);
+        this.owner.ackPublish(id, receipt);
         pending.delete(answer);
         this.work.settled();
       },
@@ -77,4 +84,19 @@ export class ConnectionPublishes {
     }
     return false;
   }
+}
+
+/** The bus's limit on message ids (see preparePublish in @app/core). */
+const MAX_BUS_ID_LENGTH = 128;
+
+/**
+ * The bus id of a publish whose client chose `messageId`: `<sub>:<messageId>`, or `anon:<messageId>`
+ * for anonymous clients, so one user's ids never collide with another's and a retry of the same
+ * publish carries the same id. A `sub` too long to fit the bus's 128 characters is replaced by
+ * `#` and its SHA-256 (base64url), which keeps the id per user and within the limit.
+ */
+export function scopedMessageId(user: string | undefined, messageId: string): string {
+  const scope = user ?? 'anon';
+  if (scope.length + 1 + messageId.length <= MAX_BUS_ID_LENGTH) return `${scope}:${messageId}`;
+  return `#${createHash('sha256').update(scope).digest('base64url')}:${messageId}`;
 }

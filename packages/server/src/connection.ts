@@ -1,4 +1,4 @@
-import { withTimeout, type Message, type MessageBus } from '@app/core';
+import { withTimeout, type Message, type MessageBus, type PublishReceipt } from '@app/core';
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
 import type { Action } from './auth/channel-grants.js';
@@ -14,7 +14,7 @@ import type { ServerMetrics } from './metrics.js';
 import { PendingWork } from './pending-work.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
 import { ConnectionPublishes, type PublishOwner } from './connection-publishes.js';
-import { ackFrame, errorFrame, unsubscribedFrame } from './server-frames.js';
+import { ackFrame, errorFrame, publishAckFrame, unsubscribedFrame } from './server-frames.js';
 import { listenToSocket, type SocketEventsTarget } from './socket-events.js';
 
 /** What every connection of a server shares: one object, not one per connection. */
@@ -70,7 +70,7 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
     this.auth = identity === undefined || deps.auth === undefined ? undefined : new ConnectionAuth(identity, deps.auth, () => this.expired());
     this.subscriptions = new ConnectionSubscriptions(this, deps);
     this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
-    this.publishes = new ConnectionPublishes(this, deps, this.work, identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } });
+    this.publishes = new ConnectionPublishes(this, deps, this.work, identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } }, identity?.sub);
     listenToSocket(socket.ws, this);
     this.send(deps.welcome);
   }
@@ -200,7 +200,7 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
         this.subscriptions.unsubscribe(frame.channel, frame.id);
         return undefined;
       case 'publish':
-        this.publishes.publish(frame.channel, frame.data, frame.id);
+        this.publishes.publish(frame.channel, frame.data, frame.id, frame.messageId);
         return undefined;
     }
   }
@@ -261,6 +261,10 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
 
   ack(id: string | undefined): void {
     if (id !== undefined) this.send(ackFrame(id));
+  }
+
+  ackPublish(id: string | undefined, receipt: PublishReceipt): void {
+    if (id !== undefined) this.send(publishAckFrame(id, receipt.id, receipt.position));
   }
 
   sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void {

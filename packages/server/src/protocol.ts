@@ -25,10 +25,13 @@ export type ErrorCode =
 
 export const MAX_REQUEST_ID_LENGTH = 128;
 
+/** A client-chosen `messageId` of a publish: short and URL-safe, so the scoped bus id stays within the bus's 128 characters. */
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 export type ClientFrame =
   | { readonly type: 'subscribe'; readonly channel: string; readonly id?: string; readonly since?: string }
   | { readonly type: 'unsubscribe'; readonly channel: string; readonly id?: string }
-  | { readonly type: 'publish'; readonly channel: string; readonly data: unknown; readonly id?: string }
+  | { readonly type: 'publish'; readonly channel: string; readonly data: unknown; readonly id?: string; readonly messageId?: string }
   | { readonly type: 'refresh'; readonly token: string; readonly id?: string };
 
 /** Why a frame was refused, with the request id when one could be read. */
@@ -84,7 +87,12 @@ export function parseClientFrame(text: string): ParseResult {
 
   if (type === 'publish') {
     if (!('data' in fields)) return refuse('missing_data', '"publish" needs a "data" field (any JSON value, null included)', id);
-    return { ok: true, frame: { type, channel: channelName, data: fields['data'], ...withId } };
+    const messageId = fields['messageId'];
+    if (messageId === undefined) return { ok: true, frame: { type, channel: channelName, data: fields['data'], ...withId } };
+    if (typeof messageId !== 'string' || !MESSAGE_ID.test(messageId)) {
+      return refuse('invalid_frame', '"messageId" must be 1 to 64 characters of A-Z, a-z, 0-9, "_" and "-"', id);
+    }
+    return { ok: true, frame: { type, channel: channelName, data: fields['data'], messageId, ...withId } };
   }
   if (type === 'subscribe') {
     const since = fields['since'];

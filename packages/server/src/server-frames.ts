@@ -12,6 +12,11 @@ export function ackFrame(id: string): string {
   return JSON.stringify({ type: 'ack', id });
 }
 
+/** The ack of a publish: the bus message id subscribers will see, and its position when the bus told it. */
+export function publishAckFrame(id: string, messageId: string, position: string | undefined): string {
+  return JSON.stringify(position === undefined ? { type: 'ack', id, messageId } : { type: 'ack', id, messageId, position });
+}
+
 /** `channel` is set when the failed request named one, so clients that send no ids still know which. */
 export function errorFrame(code: ErrorCode, message: string, id: string | undefined, channel?: string): string {
   return JSON.stringify({

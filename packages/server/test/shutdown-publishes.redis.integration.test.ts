@@ -34,7 +34,7 @@ describe('shutdown on Redis', () => {
     const closing = server.close();
     expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     await closing;
-    expect(client.repliesTo('p1')).toEqual([{ type: 'ack', id: 'p1' }]);
+    expect(client.repliesTo('p1')).toMatchObject([{ type: 'ack', id: 'p1' }]);
     expect(await raw.xlen(`${prefix}{lobby}:lobby`)).toBe(1);
   });
 });
