@@ -14,7 +14,7 @@ export function mintToken(request: MintRequest, nowS = Math.floor(Date.now() / 1
   return jwt.sign(request.secret);
 }
 
-/** `pnpm token`: the token alone on stdout (so `$(pnpm -s token ...)` works), one line on stderr otherwise. */
+/** `pnpm run token`: the token alone on stdout (so `$(pnpm -s run token ...)` works), one line on stderr otherwise. */
 async function main(): Promise<void> {
   try {
     const request = mintRequest(process.argv.slice(2), process.env);
