@@ -1,19 +1,13 @@
-import { SignJWT, type JWTPayload } from 'jose';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningServer } from '../../src/index.js';
 import type { TestClient } from '../support/test-client.js';
 import { connect, startTestServer } from '../support/test-server.js';
+import { AUTH_ENV, nowS, signToken } from './support/token-helpers.js';
 
-const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
-const AUTH_ENV = { AUTH_SECRET: SECRET, AUTH_ISSUER: 'https://issuer.test', AUTH_AUDIENCE: 'realtime' };
-const now = (): number => Math.floor(Date.now() / 1000);
-
-function sign(claims: JWTPayload, secret = SECRET): Promise<string> {
-  const full = { iss: 'https://issuer.test', aud: 'realtime', exp: now() + 60, ...claims };
-  return new SignJWT(full).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
-}
+const sign = signToken;
+const now = nowS;
 
 /** A pino logger at trace level whose every line is kept, to check no token is ever logged. */
 function capturingLogger(): { logger: Logger; lines: string[] } {
