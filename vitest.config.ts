@@ -27,6 +27,7 @@ const standalone = [
   project('core', ['packages/core/test/**/*.test.ts']),
   project('driver-memory', ['packages/driver-memory/test/**/*.test.ts']),
   project('server', ['packages/server/test/**/*.test.ts']),
+  project('client', ['packages/client/test/**/*.test.ts']),
 ];
 const kafka = project(
   'kafka',
@@ -35,7 +36,7 @@ const kafka = project(
 );
 const redis = project(
   'redis',
-  ['packages/driver-redis/test/**/*.test.ts', 'packages/server/test/**/*.redis.integration.test.ts'],
+  ['packages/driver-redis/test/**/*.test.ts', 'packages/server/test/**/*.redis.integration.test.ts', 'packages/client/test/**/*.redis.integration.test.ts'],
   'packages/driver-redis/test/harness/global-setup.ts',
 );
 
