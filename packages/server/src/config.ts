@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { envChoice, envInt, envString, type Env } from '@app/core';
 import { parseAllowedOrigins } from './limits/origin-policy.js';
+import { loadPresenceHeartbeatMs, PRESENCE_TTL_DEFAULT_MS, PRESENCE_TTL_RANGE } from './presence/presence-settings.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,6 +30,14 @@ export interface ServerConfig {
   readonly allowedOrigins: readonly string[] | undefined;
   /** Most sockets on `/ws` per instance, handshakes in progress included; past it a handshake gets 503. */
   readonly maxConnections: number;
+  /** A remote instance not heard from for this long is taken for dead: its users leave. */
+  readonly presenceTtlMs: number;
+  /** How often each instance sends its member list of every channel it has members on; less than `presenceTtlMs`. */
+  readonly presenceHeartbeatMs: number;
+  /** Most members one `presence` answer lists; past it the answer says `truncated`. */
+  readonly presenceMaxMembers: number;
+  /** How long a query on a channel this instance did not follow yet waits for the other instances' member lists. */
+  readonly presenceSyncMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
 }
@@ -57,6 +66,10 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { env: 'PUBLISH_BURST_PER_CONNECTION', default: '200', description: 'Publishes one connection may send at once; a client that ignores this many rate_limited answers more is closed with 4029.' },
   { env: 'ALLOWED_ORIGINS', default: '<any>', description: 'Comma-separated origins (scheme://host[:port]) browsers may connect from; others get 403. Clients sending no Origin are judged by their token alone.' },
   { env: 'MAX_CONNECTIONS', default: '100000', description: 'Most WebSocket connections per instance, handshakes in progress included; past it a handshake gets 503 with Retry-After.' },
+  { env: 'PRESENCE_TTL_MS', default: '15000', description: 'Presence: an instance not heard from for this long is taken for dead and its users leave (within TTL plus at most 1 s).' },
+  { env: 'PRESENCE_HEARTBEAT_MS', default: '5000', description: 'Presence: how often each instance sends its member list of each channel it has members on; must be less than PRESENCE_TTL_MS.' },
+  { env: 'PRESENCE_MAX_MEMBERS', default: '1000', description: 'Presence: most members one presence answer lists; past it the answer is cut and says truncated.' },
+  { env: 'PRESENCE_SYNC_MS', default: '300', description: 'Presence: how long a query on a channel this instance did not follow yet waits for the other instances\' member lists.' },
   { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Longest graceful shutdown before the process exits anyway.' },
   { env: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
@@ -78,6 +91,10 @@ export function loadConfig(env: Env): ServerConfig {
     publishBurstPerConnection: envInt(env, 'PUBLISH_BURST_PER_CONNECTION', 200, { min: 1, max: 10_000_000 }),
     allowedOrigins: parseAllowedOrigins(env),
     maxConnections: envInt(env, 'MAX_CONNECTIONS', 100_000, { min: 1, max: 10_000_000 }),
+    presenceTtlMs: envInt(env, 'PRESENCE_TTL_MS', PRESENCE_TTL_DEFAULT_MS, PRESENCE_TTL_RANGE),
+    presenceHeartbeatMs: loadPresenceHeartbeatMs(env),
+    presenceMaxMembers: envInt(env, 'PRESENCE_MAX_MEMBERS', 1000, { min: 1, max: 1_000_000 }),
+    presenceSyncMs: envInt(env, 'PRESENCE_SYNC_MS', 300, { min: 0, max: 60_000 }),
     shutdownTimeoutMs: envInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     logLevel: envChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };

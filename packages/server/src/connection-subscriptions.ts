@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { Action } from './auth/channel-grants.js';
 import { busErrorCode } from './bus-error-code.js';
 import type { ChannelListener } from './channel-hub.js';
 import { ClientChannel } from './client-channel.js';
 import type { ConnectionDeps } from './connection.js';
+import { ConnectionPresence, type PresenceOwner } from './presence/connection-presence.js';
 import type { ErrorCode } from './protocol.js';
+import { unsubscribedFrame } from './server-frames.js';
 
 /** Shared messages a recovering client may hold while its replay catches up. */
 const MAX_HANDOVER_PENDING = 10_000;
@@ -12,7 +15,7 @@ const MAX_HANDOVER_PENDING = 10_000;
 const LIVE = 'live';
 
 /** What the subscriptions need of their connection; the connection itself, not closures per client. */
-export interface SubscriptionOwner extends ChannelListener {
+export interface SubscriptionOwner extends ChannelListener, PresenceOwner {
   /** Closed or shutting down: a subscribe that completes now is undone instead of acked. */
   readonly stopped: boolean;
   readonly log: Logger;
@@ -28,16 +31,25 @@ export interface SubscriptionOwner extends ChannelListener {
  */
 export class ConnectionSubscriptions {
   private readonly subscribed = new Map<string, ClientChannel | typeof LIVE>();
+  /** Membership of the subscribed channels, their join/leave events (`presence: true`) and presence queries. */
+  readonly presence: ConnectionPresence;
 
   constructor(
     private readonly owner: SubscriptionOwner,
     private readonly deps: ConnectionDeps,
-  ) {}
+    /** The token's `sub`; undefined for an anonymous connection. */
+    sub: string | undefined,
+  ) {
+    this.presence = new ConnectionPresence(owner, deps.presence, sub);
+  }
 
   /** Returns a promise when later frames must wait for it (the subscription is being opened). */
-  subscribe(channel: string, since: string | undefined, id: string | undefined): Promise<void> | undefined {
+  subscribe(channel: string, since: string | undefined, id: string | undefined, presence = false): Promise<void> | undefined {
+    if (presence && !this.presence.permits(channel, id)) return undefined;
     // Already subscribed: the subscription stands as it is (a `since` is ignored), and it is acked.
+    // `presence: true` turns the channel's join/leave events on, if they were not.
     if (this.subscribed.has(channel)) {
+      if (presence) return this.presence.listenToo(channel, id);
       this.owner.ack(id);
       return undefined;
     }
@@ -46,7 +58,7 @@ export class ConnectionSubscriptions {
       this.owner.sendError('too_many_subscriptions', `a connection may subscribe to at most ${limit} channels`, id, channel);
       return undefined;
     }
-    return since === undefined ? this.join(channel, id) : this.resume(channel, since, id);
+    return since === undefined ? this.join(channel, id, presence) : this.resume(channel, since, id, presence);
   }
 
   unsubscribe(channel: string, id: string | undefined): void {
@@ -73,28 +85,44 @@ export class ConnectionSubscriptions {
     this.stop(channel, subscription);
   }
 
+  /**
+   * After a refresh: ends each subscription the new grants no longer allow `subscribe` on, with an
+   * `unsubscribed` frame, and stops the presence events they no longer allow `presence` on.
+   */
+  refreshed(access: { allows(channel: string, action: Action): boolean }): void {
+    for (const channel of this.channels()) {
+      if (access.allows(channel, 'subscribe')) continue;
+      this.end(channel);
+      this.owner.send(unsubscribedFrame(channel, 'forbidden', `the refreshed token does not allow subscribe on "${channel}"`));
+    }
+    this.presence.revoke((channel) => access.allows(channel, 'presence'));
+  }
+
   /** Ends every subscription; safe to call more than once. */
   releaseAll(): void {
     for (const [channel, subscription] of this.subscribed) this.stop(channel, subscription);
     this.subscribed.clear();
   }
 
-  private async join(channel: string, id: string | undefined): Promise<void> {
+  private async join(channel: string, id: string | undefined, presence: boolean): Promise<void> {
     try {
       await this.deps.hub.join(channel, this.owner);
     } catch (error) {
       this.failed(error, channel, id);
       return;
     }
-    if (this.owner.stopped) {
+    // Checked after the wait: the connection may have closed meanwhile, and its releaseAll missed this channel.
+    if (!(await this.presence.ready(channel, presence, id)) || this.owner.stopped) {
+      this.presence.abandon(channel);
       this.deps.hub.leave(channel, this.owner);
       return;
     }
     this.subscribed.set(channel, LIVE);
     this.owner.ack(id);
+    this.presence.added(channel, presence);
   }
 
-  private async resume(channel: string, since: string, id: string | undefined): Promise<void> {
+  private async resume(channel: string, since: string, id: string | undefined, presence: boolean): Promise<void> {
     let subscription: ClientChannel;
     try {
       subscription = await ClientChannel.open({
@@ -113,7 +141,8 @@ export class ConnectionSubscriptions {
       this.failed(error, channel, id);
       return;
     }
-    if (this.owner.stopped) {
+    if (!(await this.presence.ready(channel, presence, id)) || this.owner.stopped) {
+      this.presence.abandon(channel);
       subscription.close();
       return;
     }
@@ -127,6 +156,7 @@ export class ConnectionSubscriptions {
       );
     }
     this.owner.ack(id);
+    this.presence.added(channel, presence);
   }
 
   private failed(error: unknown, channel: string, id: string | undefined): void {
@@ -138,5 +168,6 @@ export class ConnectionSubscriptions {
   private stop(channel: string, subscription: ClientChannel | typeof LIVE): void {
     if (subscription === LIVE) this.deps.hub.leave(channel, this.owner);
     else subscription.close();
+    this.presence.removed(channel);
   }
 }

@@ -12,9 +12,10 @@ import type { ServerConfig } from './config.js';
 import { ConnectionSubscriptions, type SubscriptionOwner } from './connection-subscriptions.js';
 import type { ServerMetrics } from './metrics.js';
 import { PendingWork } from './pending-work.js';
+import type { PresenceHub } from './presence/presence-hub.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
 import { ConnectionPublishes, type PublishOwner } from './connection-publishes.js';
-import { ackFrame, errorFrame, publishAckFrame, unsubscribedFrame } from './server-frames.js';
+import { ackFrame, errorFrame, publishAckFrame } from './server-frames.js';
 import { listenToSocket, type SocketEventsTarget } from './socket-events.js';
 
 /** What every connection of a server shares: one object, not one per connection. */
@@ -24,6 +25,7 @@ export interface ConnectionDeps {
   readonly metrics: ServerMetrics;
   readonly bus: MessageBus;
   readonly hub: ChannelHub;
+  readonly presence: PresenceHub;
   /** The token check, for `refresh`; undefined when the server runs anonymous. */
   readonly auth: UpgradeAuth | undefined;
   /** The welcome frame, the same for every client of this server. */
@@ -68,7 +70,7 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
     identity: ConnectionIdentity | undefined,
   ) {
     this.auth = identity === undefined || deps.auth === undefined ? undefined : new ConnectionAuth(identity, deps.auth, () => this.expired());
-    this.subscriptions = new ConnectionSubscriptions(this, deps);
+    this.subscriptions = new ConnectionSubscriptions(this, deps, this.auth?.sub);
     this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
     this.publishes = new ConnectionPublishes(this, deps, this.work, identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } }, identity?.sub);
     listenToSocket(socket.ws, this);
@@ -193,9 +195,10 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
   private handle(frame: ClientFrame): Promise<void> | undefined {
     if (frame.type === 'refresh') return this.refresh(frame.token, frame.id);
     if (frame.type !== 'unsubscribe' && !this.allowed(frame.channel, frame.type, frame.id)) return undefined;
+    if (frame.type === 'presence') return this.subscriptions.presence.query(frame.channel, frame.id);
     switch (frame.type) {
       case 'subscribe':
-        return this.subscriptions.subscribe(frame.channel, frame.since, frame.id);
+        return this.subscriptions.subscribe(frame.channel, frame.since, frame.id, frame.presence);
       case 'unsubscribe':
         this.subscriptions.unsubscribe(frame.channel, frame.id);
         return undefined;
@@ -219,16 +222,12 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
       this.sendError(result.code, result.message, id);
       return;
     }
-    for (const channel of this.subscriptions.channels()) {
-      if (auth.allows(channel, 'subscribe')) continue;
-      this.subscriptions.end(channel);
-      this.send(unsubscribedFrame(channel, 'forbidden', `the refreshed token does not allow subscribe on "${channel}"`));
-    }
+    this.subscriptions.refreshed(auth);
     this.ack(id);
   }
 
   /** False, with a `forbidden` error sent, when the token does not grant `action` on `channel`. */
-  private allowed(channel: string, action: Action, id: string | undefined): boolean {
+  allowed(channel: string, action: Action, id: string | undefined): boolean {
     if (this.auth === undefined || this.auth.allows(channel, action)) return true;
     this.deps.metrics.forbidden.inc({ action });
     this.sendError('forbidden', `the token does not allow ${action} on "${channel}"`, id, channel);
@@ -272,7 +271,7 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
     this.send(errorFrame(code, message, id, channel));
   }
 
-  private send(frame: string): boolean {
+  send(frame: string): boolean {
     if (this.closed) return false;
     if (!this.check(this.socket.send(frame))) return false;
     this.deps.metrics.framesSent.add();

@@ -7,7 +7,8 @@ import type { ServerConfig } from './config.js';
 import { API_OFF, type ApiSettings } from './http/api-keys.js';
 import { HttpRoutes } from './http-routes.js';
 import type { ServerMetrics } from './metrics.js';
-import { API, AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, WS_SERVER } from './tokens.js';
+import { PresenceHub } from './presence/presence-hub.js';
+import { API, AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, PRESENCE_HUB, WS_SERVER } from './tokens.js';
 import { WsServer, type AuthMode } from './ws-server.js';
 
 export interface ServerDependencies {
@@ -35,6 +36,7 @@ export function createServerContainer(dependencies: ServerDependencies): Depende
   scope.register(AUTH, { useValue: dependencies.auth ?? {} });
   scope.register(API, { useValue: dependencies.api ?? API_OFF });
   scope.register(CHANNEL_HUB, { useClass: ChannelHub }, { lifecycle: Lifecycle.ContainerScoped });
+  scope.register(PRESENCE_HUB, { useClass: PresenceHub }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(HTTP_ROUTES, { useClass: HttpRoutes }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(WS_SERVER, { useClass: WsServer }, { lifecycle: Lifecycle.ContainerScoped });
   return scope;

@@ -19,6 +19,9 @@ export class ServerMetrics {
   readonly forbidden: Counter<'action'>;
   readonly apiPublishes: Counter<'result'>;
   readonly refreshes: Counter<'result'>;
+  readonly presenceChannels: Gauge;
+  readonly presencePublished: Counter<'type'>;
+  readonly presenceIgnored: Counter;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -74,6 +77,22 @@ export class ServerMetrics {
       name: 'realtime_api_publishes_total',
       help: 'Calls to POST /api/publish, by result: ok, or the error code of the answer (unauthorized, invalid_channel, ...).',
       labelNames: ['result'],
+      registers,
+    });
+    this.presenceChannels = new Gauge({
+      name: 'realtime_presence_channels',
+      help: 'Channels whose presence this instance follows (a bus subscription on presence.<channel> each).',
+      registers,
+    });
+    this.presencePublished = new Counter({
+      name: 'realtime_presence_messages_published_total',
+      help: 'Presence messages this instance published, by type (join, leave, state, sync, bye).',
+      labelNames: ['type'],
+      registers,
+    });
+    this.presenceIgnored = new Counter({
+      name: 'realtime_presence_messages_ignored_total',
+      help: 'Presence messages from the bus that were not valid and were ignored (each is logged, at most one warn per 10 s).',
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

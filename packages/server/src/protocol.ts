@@ -1,4 +1,5 @@
 import { channelProblem } from '@app/core';
+import { reservedChannelProblem } from './presence/presence-channel.js';
 
 /** Protocol error codes sent in `error` frames; docs/protocol.md describes each. */
 export type ErrorCode =
@@ -29,10 +30,11 @@ export const MAX_REQUEST_ID_LENGTH = 128;
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type ClientFrame =
-  | { readonly type: 'subscribe'; readonly channel: string; readonly id?: string; readonly since?: string }
+  | { readonly type: 'subscribe'; readonly channel: string; readonly id?: string; readonly since?: string; readonly presence?: true }
   | { readonly type: 'unsubscribe'; readonly channel: string; readonly id?: string }
   | { readonly type: 'publish'; readonly channel: string; readonly data: unknown; readonly id?: string; readonly messageId?: string }
-  | { readonly type: 'refresh'; readonly token: string; readonly id?: string };
+  | { readonly type: 'refresh'; readonly token: string; readonly id?: string }
+  | { readonly type: 'presence'; readonly channel: string; readonly id?: string };
 
 /** Why a frame was refused, with the request id when one could be read. */
 export interface FrameProblem {
@@ -43,7 +45,7 @@ export interface FrameProblem {
 
 export type ParseResult = { readonly ok: true; readonly frame: ClientFrame } | { readonly ok: false; readonly problem: FrameProblem };
 
-const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'publish', 'refresh'] as const;
+const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'publish', 'refresh', 'presence'] as const;
 
 function refuse(code: ErrorCode, message: string, id: string | undefined): ParseResult {
   return { ok: false, problem: id === undefined ? { code, message } : { code, message, id } };
@@ -81,7 +83,7 @@ export function parseClientFrame(text: string): ParseResult {
   }
   const channel = fields['channel'];
   if (channel === undefined) return refuse('invalid_channel', `"${type}" needs a "channel"`, id);
-  const problem = channelProblem(channel);
+  const problem = channelProblem(channel) ?? reservedChannelProblem(channel as string);
   if (problem !== undefined) return refuse('invalid_channel', problem, id);
   const channelName = channel as string;
 
@@ -96,11 +98,15 @@ export function parseClientFrame(text: string): ParseResult {
   }
   if (type === 'subscribe') {
     const since = fields['since'];
-    if (since === undefined) return { ok: true, frame: { type, channel: channelName, ...withId } };
+    const presence = fields['presence'];
+    if (presence !== undefined && typeof presence !== 'boolean') return refuse('invalid_frame', '"presence" must be true or false', id);
+    const withPresence = presence === true ? { presence } : {};
+    if (since === undefined) return { ok: true, frame: { type, channel: channelName, ...withPresence, ...withId } };
     if (typeof since !== 'string' || since.length === 0) {
       return refuse('invalid_position', '"since" must be a non-empty position string taken from a message frame', id);
     }
-    return { ok: true, frame: { type, channel: channelName, since, ...withId } };
+    return { ok: true, frame: { type, channel: channelName, since, ...withPresence, ...withId } };
   }
+  if (type === 'presence') return { ok: true, frame: { type, channel: channelName, ...withId } };
   return { ok: true, frame: { type: 'unsubscribe', channel: channelName, ...withId } };
 }

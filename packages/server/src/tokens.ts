@@ -7,6 +7,8 @@ export const LOGGER = Symbol('Logger');
 export const METRICS = Symbol('ServerMetrics');
 export const BUS = Symbol('MessageBus');
 export const CHANNEL_HUB = Symbol('ChannelHub');
+/** `PresenceHub`: who is subscribed to each channel, across instances. */
+export const PRESENCE_HUB = Symbol('PresenceHub');
 export const HTTP_ROUTES = Symbol('HttpRoutes');
 export const WS_SERVER = Symbol('WsServer');
 /** `AuthMode`: the upgrade token check, or none (anonymous). */

@@ -19,8 +19,9 @@ import { ConnectionLimit, TOO_MANY_CONNECTIONS } from './limits/connection-limit
 import { OriginPolicy, originNotAllowed } from './limits/origin-policy.js';
 import { RAW_SECURITY_HEADER_LINES } from './http/security-headers.js';
 import { ServerMetrics } from './metrics.js';
+import { PresenceHub } from './presence/presence-hub.js';
 import { welcomeFrame } from './server-frames.js';
-import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS } from './tokens.js';
+import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, PRESENCE_HUB } from './tokens.js';
 
 /** The WebSocket endpoint; every other path is refused on upgrade. */
 export const WS_PATH = '/ws';
@@ -60,6 +61,7 @@ export class WsServer {
     @inject(METRICS) private readonly metrics: ServerMetrics,
     @inject(BUS) private readonly bus: MessageBus,
     @inject(CHANNEL_HUB) private readonly hub: ChannelHub,
+    @inject(PRESENCE_HUB) private readonly presence: PresenceHub,
     @inject(HTTP_ROUTES) private readonly routes: HttpRoutes,
     @inject(AUTH) private readonly authMode: AuthMode,
   ) {
@@ -86,7 +88,7 @@ export class WsServer {
       maxFrameBytes: config.maxFrameBytes,
       maxSubscriptions: config.maxSubscriptionsPerConnection,
     });
-    this.deps = { config, logger, metrics, bus, hub, auth: authMode.auth, welcome, onClosed: (connection) => this.closed(connection) };
+    this.deps = { config, logger, metrics, bus, hub, presence, auth: authMode.auth, welcome, onClosed: (connection) => this.closed(connection) };
     this.wss.on('error', (error) => this.logger.error({ err: describeError(error) }, 'websocket server error'));
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }
@@ -124,6 +126,8 @@ export class WsServer {
   private async shutdown(options: CloseOptions): Promise<void> {
     this.routes.markDraining();
     clearInterval(this.heartbeatTimer);
+    // Before the clients go: one `bye` per channel tells the other instances, not a `leave` per user.
+    const presenceClosed = this.presence.close();
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
     const open = [...this.connections];
@@ -133,6 +137,7 @@ export class WsServer {
     await Promise.race([Promise.all(open.map((connection) => connection.whenClosed())), grace]);
     for (const connection of this.connections) connection.terminate();
     await this.hub.close();
+    await presenceClosed;
     if (options.closeBus) {
       this.logger.info({ driver: this.bus.driver }, 'closing message bus');
       await this.bus.close();

@@ -1,0 +1,121 @@
+import type { MemberSet } from './member-set.js';
+
+/** A `state` being received in parts. */
+interface PartialState {
+  readonly parts: number;
+  next: number;
+  readonly users: Set<string>;
+}
+
+/** What this instance knows of one remote incarnation on one channel. */
+interface RemoteView {
+  users: Set<string>;
+  /** Last heard from plus the TTL, on this instance's clock (no clock is compared across instances). */
+  expiresAt: number;
+  partial: PartialState | undefined;
+}
+
+/**
+ * The remote incarnations' members of one channel, as their messages tell them: incarnation →
+ * { users, expiresAt }. Every change is passed on to the channel's {@link MemberSet}, which lists
+ * each user once. A view that empties is dropped, and one not heard from for the TTL is dropped
+ * by {@link sweep}, its users leaving: that is how the users of a killed instance leave.
+ *
+ * A sender publishes all parts of one `state` in one go and the bus keeps one sender's order on a
+ * channel, so parts arrive in order, with nothing of the same sender between them. A part out of
+ * order (this instance began following in the middle of a state) is ignored; the next one serves.
+ */
+export class RemoteViews {
+  private readonly views = new Map<string, RemoteView>();
+
+  constructor(
+    private readonly members: MemberSet,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Remote incarnations with members. */
+  get size(): number {
+    return this.views.size;
+  }
+
+  join(instance: string, user: string, now: number): void {
+    const view = this.heard(instance, now, true) as RemoteView;
+    if (view.partial !== undefined) view.partial.users.add(user);
+    if (view.users.has(user)) return;
+    view.users.add(user);
+    this.members.add(user);
+  }
+
+  leave(instance: string, user: string, now: number): void {
+    const view = this.heard(instance, now, false);
+    if (view === undefined) return;
+    view.partial?.users.delete(user);
+    if (!view.users.delete(user)) return;
+    this.members.remove(user);
+    this.dropIfEmpty(instance, view);
+  }
+
+  /** One part of a `state`; the last part replaces the view with the whole list. */
+  state(instance: string, users: readonly string[], part: number, parts: number, now: number): void {
+    const view = this.heard(instance, now, true) as RemoteView;
+    if (part === 0) view.partial = { parts, next: 0, users: new Set() };
+    const partial = view.partial;
+    if (partial === undefined || partial.parts !== parts || partial.next !== part) {
+      view.partial = undefined;
+      this.dropIfEmpty(instance, view);
+      return;
+    }
+    for (const user of users) partial.users.add(user);
+    partial.next += 1;
+    if (partial.next < parts) return;
+    view.partial = undefined;
+    this.replace(instance, view, partial.users);
+  }
+
+  /** Any message of `instance` (a `sync` too) shows it is alive. */
+  touch(instance: string, now: number): void {
+    this.heard(instance, now, false);
+  }
+
+  /** `bye`, or the view expired: its users leave unless another source lists them. */
+  drop(instance: string): void {
+    const view = this.views.get(instance);
+    if (view === undefined) return;
+    this.views.delete(instance);
+    for (const user of view.users) this.members.remove(user);
+  }
+
+  /** Drops the views not heard from for the TTL; returns how many. */
+  sweep(now: number): number {
+    let dropped = 0;
+    for (const [instance, view] of this.views) {
+      if (view.expiresAt > now) continue;
+      this.drop(instance);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  private heard(instance: string, now: number, create: boolean): RemoteView | undefined {
+    let view = this.views.get(instance);
+    if (view === undefined) {
+      if (!create) return undefined;
+      view = { users: new Set(), expiresAt: 0, partial: undefined };
+      this.views.set(instance, view);
+    }
+    view.expiresAt = now + this.ttlMs;
+    return view;
+  }
+
+  private replace(instance: string, view: RemoteView, users: Set<string>): void {
+    const before = view.users;
+    view.users = users;
+    for (const user of users) if (!before.has(user)) this.members.add(user);
+    for (const user of before) if (!users.has(user)) this.members.remove(user);
+    this.dropIfEmpty(instance, view);
+  }
+
+  private dropIfEmpty(instance: string, view: RemoteView): void {
+    if (view.users.size === 0 && view.partial === undefined) this.views.delete(instance);
+  }
+}
