@@ -118,6 +118,8 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     clearTimeout(this.timer);
     clearTimeout(this.refreshTimer);
     this.subscribing.clear();
+    // Held messages were not handed to the app, so its positions are before them: they are replayed.
+    for (const subscription of this.subscriptions.values()) subscription.held = undefined;
     this.publishes.disconnected();
     this.requests.disconnected();
     if (this.state === 'closed') return;
@@ -187,19 +189,31 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
   private sendSubscribe(subscription: ChannelSubscription): void {
     const id = `s${++this.serial}`;
     this.subscribing.set(id, subscription);
+    subscription.held = subscription.position === undefined ? undefined : [];
     const since = subscription.position === undefined ? {} : { since: subscription.position };
     this.send(JSON.stringify({ type: 'subscribe', channel: subscription.channel, id, ...since, ...(subscription.presence ? { presence: true } : {}) }));
   }
 
   private deliver(subscription: ChannelSubscription, frame: ServerFrame): void {
     if (frame.id === undefined || frame.position === undefined) return;
-    if (this.dedupe.seen(`${subscription.channel} ${frame.id}`)) {
-      // Already delivered (a retried publish stored twice): skip it, but resume after it.
-      subscription.position = frame.position;
-      return;
-    }
     const user = frame.user === undefined ? {} : { user: frame.user };
-    subscription.deliver({ channel: subscription.channel, data: frame.data, id: frame.id, position: frame.position, timestamp: frame.timestamp ?? 0, ...user });
+    const message: Message = { channel: subscription.channel, data: frame.data, id: frame.id, position: frame.position, timestamp: frame.timestamp ?? 0, ...user };
+    if (subscription.held !== undefined) subscription.held.push(message);
+    else this.handOut(subscription, message);
+  }
+
+  /** Hands a message to the app unless it was delivered already (a retried publish stored twice). */
+  private handOut(subscription: ChannelSubscription, message: Message): void {
+    // Checked at hand-out, not arrival: a held message dropped with its connection is not "seen".
+    if (this.dedupe.seen(`${message.channel} ${message.id}`)) subscription.position = message.position;
+    else subscription.deliver(message);
+  }
+
+  /** The resubscribe was answered: the held messages go to the app, in order. */
+  private release(subscription: ChannelSubscription): void {
+    const held = subscription.held ?? [];
+    subscription.held = undefined;
+    for (const message of held) this.handOut(subscription, message);
   }
 
   private reply(frame: ServerFrame): void {
@@ -213,6 +227,7 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     if (frame.type === 'ack') {
       this.subscribing.delete(id);
       subscription.acked();
+      this.release(subscription);
       return;
     }
     const code = frame.code ?? 'internal_error';
@@ -221,6 +236,7 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     // position_expired: the subscription stands and its ack follows; the app learns of the gap.
     if (code === 'position_expired') return subscription.emit('gap', { channel, code, message });
     this.subscribing.delete(id);
+    subscription.held = undefined;
     if (!subscription.active) return;
     if (code === 'replay_unsupported' || code === 'invalid_position') {
       subscription.position = undefined;

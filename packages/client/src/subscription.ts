@@ -75,6 +75,11 @@ export class ChannelSubscription implements Subscription {
   position: string | undefined;
   /** Consecutive `bus_unavailable` answers, for the retry backoff. */
   failures = 0;
+  /**
+   * Messages of a `since` resubscribe that came before its answer, held back: the server may
+   * send replayed messages before a `position_expired`, and the app must hear of the gap first.
+   */
+  held: Message[] | undefined;
   private readonly events = new Emitter<SubscriptionEvents>();
   private confirm!: () => void;
   private refuse!: (error: ClientError) => void;

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { ClientError, type Message } from '../src/index.js';
 import { startTestServer } from '../../server/test/support/test-server.js';
 import { AUTH_ENV, signToken } from '../../server/test/auth/support/token-helpers.js';
-import { collect, next, testClient, until } from './support/clients.js';
+import { collect, connected, testClient, until } from './support/clients.js';
 
 describe('publish and subscribe against a server', () => {
   it('delivers a published message to a subscriber, and resolves the publish with the ack', async () => {
@@ -64,7 +64,7 @@ describe('publish and subscribe against a server', () => {
     const { client, events } = testClient({ url: server.wsUrl });
     client.subscribe('room', () => undefined);
     expect(() => client.subscribe('room', () => undefined)).toThrow(expect.objectContaining({ code: 'already_subscribed', channel: 'room' }));
-    await next(client, 'connected');
+    await connected(client);
     client.close();
     expect(client.state).toBe('closed');
     expect(events.at(-1)).toEqual(['closed', {}]);

@@ -40,6 +40,11 @@ export function next<K extends keyof ClientEvents>(client: Client, event: K): Pr
   });
 }
 
+/** Resolves once the client is connected (at once if it is). */
+export async function connected(client: Client): Promise<void> {
+  if (client.state !== 'connected') await next(client, 'connected');
+}
+
 /** Subscribes and collects what the app is handed; resolves once the server confirmed the subscription. */
 export async function collect<T = unknown>(client: Client, channel: string): Promise<Message<T>[]> {
   const messages: Message<T>[] = [];
