@@ -9,6 +9,7 @@ import { createServerContainer } from './container.js';
 import { loadApiSettings } from './http/api-keys.js';
 import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
+import { presenceSettings } from './presence/presence-settings.js';
 import { WS_SERVER } from './tokens.js';
 import type { WsServer } from './ws-server.js';
 
@@ -46,6 +47,8 @@ function urlHost(host: string): string {
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
   const config: ServerConfig = { ...loadConfig(env), ...options.config };
+  // `options.config` skips loadConfig's checks; this one spans two settings.
+  presenceSettings(config);
   const logger = options.logger ?? createLogger(config);
   // Before the bus: bad AUTH_* settings should fail the start without connecting anything.
   const auth = loadUpgradeAuth(env);

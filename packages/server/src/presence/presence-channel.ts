@@ -1,4 +1,4 @@
-import { MAX_CHANNEL_LENGTH } from '@app/core';
+import { MAX_CHANNEL_LENGTH, defaultDeadLetterChannel } from '@app/core';
 
 /**
  * The bus channel that carries the presence of channel C is `presence.<C>`: `game:42` gives
@@ -7,8 +7,13 @@ import { MAX_CHANNEL_LENGTH } from '@app/core';
  */
 export const PRESENCE_PREFIX = 'presence.';
 
-/** Longest channel whose presence channel still fits in {@link MAX_CHANNEL_LENGTH}: 191. */
-export const MAX_PRESENCE_CHANNEL_LENGTH = MAX_CHANNEL_LENGTH - PRESENCE_PREFIX.length;
+/**
+ * Longest channel that can have presence: 187. Its presence channel must fit in
+ * {@link MAX_CHANNEL_LENGTH}, and so must the name a bus derives from that for a subscribe
+ * (`resolveSubscribeOptions` checks the default dead-letter channel `dlq:presence.<C>` even for a
+ * broadcast subscription).
+ */
+export const MAX_PRESENCE_CHANNEL_LENGTH = MAX_CHANNEL_LENGTH - defaultDeadLetterChannel(PRESENCE_PREFIX).length;
 
 /** The presence channel of a valid channel; check {@link presenceProblem} first. */
 export function presenceChannelOf(channel: string): string {
@@ -18,7 +23,7 @@ export function presenceChannelOf(channel: string): string {
 /** Why `channel` (valid) cannot have presence, or undefined. */
 export function presenceProblem(channel: string): string | undefined {
   if (channel.length <= MAX_PRESENCE_CHANNEL_LENGTH) return undefined;
-  return `channel is ${channel.length} characters long; presence needs at most ${MAX_PRESENCE_CHANNEL_LENGTH}, so that its presence channel "${PRESENCE_PREFIX}<channel>" fits in ${MAX_CHANNEL_LENGTH}`;
+  return `channel is ${channel.length} characters long; presence needs at most ${MAX_PRESENCE_CHANNEL_LENGTH}, so that its presence channel "${PRESENCE_PREFIX}<channel>" (and the bus's "dlq:" name for it) fits in ${MAX_CHANNEL_LENGTH}`;
 }
 
 /**

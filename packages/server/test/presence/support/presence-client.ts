@@ -39,7 +39,7 @@ export function events(client: TestClient, channel: string): string[] {
 }
 
 /** Waits for a `join` or `leave` of `user` on `channel` (one already received counts); returns when it came. */
-export async function nextEvent(client: TestClient, type: 'join' | 'leave', channel: string, user: string, timeoutMs = 30_000): Promise<Frame> {
+export async function nextEvent(client: TestClient, type: 'join' | 'leave', channel: string, user: string, timeoutMs = 10_000): Promise<Frame> {
   return withTimeout(
     client.next((frame) => frame.type === type && frame.channel === channel && frame['user'] === user),
     timeoutMs,
