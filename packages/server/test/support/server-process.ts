@@ -13,6 +13,8 @@ export interface ServerProcess {
   listening(timeoutMs?: number): Promise<string>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** Sends `signal` (SIGKILL: no shutdown at all) and resolves once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -66,6 +68,10 @@ export function spawnServer(env: Record<string, string>, args: readonly string[]
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exit;
+    },
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exit;
     },
   };
 }

@@ -38,10 +38,13 @@ export function events(client: TestClient, channel: string): string[] {
     .map((frame) => `${frame.type}:${String(frame['user'])}`);
 }
 
-/** Waits for a `join` or `leave` of `user` on `channel` (one already received counts); returns when it came. */
-export async function nextEvent(client: TestClient, type: 'join' | 'leave', channel: string, user: string, timeoutMs = 10_000): Promise<Frame> {
+/**
+ * Waits for a `join` or `leave` of `user` on `channel`; one already received counts, unless it is
+ * among the first `after` frames.
+ */
+export async function nextEvent(client: TestClient, type: 'join' | 'leave', channel: string, user: string, timeoutMs = 10_000, after = 0): Promise<Frame> {
   return withTimeout(
-    client.next((frame) => frame.type === type && frame.channel === channel && frame['user'] === user),
+    client.next((frame) => frame.type === type && frame.channel === channel && frame['user'] === user && client.frames.indexOf(frame) >= after),
     timeoutMs,
     `${type} of ${user} on ${channel}`,
   );
