@@ -2,6 +2,7 @@ import { isBusError } from '@app/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_SETTINGS, loadConfig, startServer } from '../../src/index.js';
+import { spawnServer } from '../support/server-process.js';
 
 function configError(env: Record<string, string>): string {
   try {
@@ -39,6 +40,16 @@ describe('presence settings', () => {
     expect(configError({ PRESENCE_SYNC_MS: '-1' })).toContain('PRESENCE_SYNC_MS="-1" is not valid');
     expect(configError({ PRESENCE_HEARTBEAT_MS: 'often' })).toContain('PRESENCE_HEARTBEAT_MS="often" is not valid');
   });
+
+  it('are listed in --help with their defaults, and a bad pair stops the process with a configuration error', async () => {
+    const help = spawnServer({}, ['--help']);
+    expect(await help.exit).toBe(0);
+    expect(help.stdout()).toMatch(/^ {2}PRESENCE_TTL_MS +.*\(default: 15000\)$/m);
+    expect(help.stdout()).toMatch(/^ {2}PRESENCE_HEARTBEAT_MS +.*\(default: 5000\)$/m);
+    const bad = spawnServer({ PORT: '0', PRESENCE_TTL_MS: '1000', PRESENCE_HEARTBEAT_MS: '2000' });
+    expect(await bad.exit).toBe(1);
+    expect(bad.stderr()).toMatch(/^configuration error: PRESENCE_HEARTBEAT_MS=2000 must be less than PRESENCE_TTL_MS=1000/);
+  }, 30_000);
 
   it('are checked again when a config object skips loadConfig', async () => {
     const start = startServer({ env: {}, config: { port: 0, presenceTtlMs: 1000, presenceHeartbeatMs: 1000 }, logger: pino({ level: 'silent' }) });
