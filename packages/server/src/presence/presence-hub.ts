@@ -8,7 +8,7 @@ import type { ServerMetrics } from '../metrics.js';
 import { BUS, CONFIG, LOGGER, METRICS } from '../tokens.js';
 import { ChannelPresence, type PresenceListener } from './channel-presence.js';
 import { LogThrottle } from './log-throttle.js';
-import { presenceChannelOf } from './presence-channel.js';
+import { presenceChannelOf, presenceProblem } from './presence-channel.js';
 import { PresenceFollow } from './presence-follow.js';
 import { deltaMessage, parsePresenceMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
 import { presenceSettings, type PresenceSettings } from './presence-settings.js';
@@ -64,9 +64,9 @@ export class PresenceHub {
     return this.channels.size;
   }
 
-  /** A local connection of `user` subscribed to `channel`. */
+  /** A local connection of `user` subscribed to `channel`. Channels too long for presence are not counted. */
   addMember(channel: string, user: string): void {
-    if (this.closing !== undefined) return;
+    if (this.closing !== undefined || presenceProblem(channel) !== undefined) return;
     const entry = this.entry(channel);
     if (entry.addLocal(user)) this.publish(entry, deltaMessage('join', this.incarnation, user));
   }

@@ -69,6 +69,7 @@ describe('presence frames', () => {
     expect(await client.subscribe(tooLong)).toMatchObject({ type: 'ack' });
     expect(await client.publish(tooLong, 'still works')).toMatchObject({ type: 'ack' });
     await client.waitForMessages(tooLong, 1);
+    expect((await server.metrics.presenceChannels.get()).values[0]?.value, 'presence follows the 187-character channel only').toBe(1);
   });
 
   it('turns events on for a channel already subscribed when subscribe comes again with presence: true', async () => {
