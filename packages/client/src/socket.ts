@@ -2,6 +2,7 @@ import { parseFrame, type ServerFrame } from './frames.js';
 
 /** The event fields the client reads: `data` of `message`, `code`/`reason` of `close`, `message` of `error`. */
 export interface WebSocketEventLike {
+  readonly type: string;
   readonly data?: unknown;
   readonly code?: number;
   readonly reason?: string;
