@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { envChoice, envInt, envString, type Env } from '@app/core';
+import { BusError, envChoice, envInt, envString, type Env } from '@app/core';
 import { parseAllowedOrigins } from './limits/origin-policy.js';
 import { loadPresenceHeartbeatMs, PRESENCE_TTL_DEFAULT_MS, PRESENCE_TTL_RANGE } from './presence/presence-settings.js';
 
@@ -38,6 +38,8 @@ export interface ServerConfig {
   readonly presenceMaxMembers: number;
   /** How long a query on a channel this instance did not follow yet waits for the other instances' member lists. */
   readonly presenceSyncMs: number;
+  /** WebSocket URLs of the other instances the demo page fails over to (`DEMO_URLS`); empty: its own server only. */
+  readonly demoUrls: readonly string[];
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
 }
@@ -70,9 +72,26 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { env: 'PRESENCE_HEARTBEAT_MS', default: '5000', description: 'Presence: how often each instance sends its member list of each channel it has members on; must be less than PRESENCE_TTL_MS.' },
   { env: 'PRESENCE_MAX_MEMBERS', default: '1000', description: 'Presence: most members one presence answer lists; past it the answer is cut and says truncated.' },
   { env: 'PRESENCE_SYNC_MS', default: '300', description: 'Presence: how long a query on a channel this instance did not follow yet waits for the other instances\' member lists.' },
+  { env: 'DEMO_URLS', default: '', description: 'Comma-separated WebSocket URLs (ws://host:port/ws) of every instance the demo page may fail over to; unset: its own server only.' },
   { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Longest graceful shutdown before the process exits anyway.' },
   { env: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
+
+function parseDemoUrls(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'ws:' && url.protocol !== 'wss:')) {
+      throw new BusError('config', `DEMO_URLS: "${entry.slice(0, 80)}" is not a ws:// or wss:// URL (expected e.g. ws://localhost:8082/ws)`);
+    }
+  }
+  return entries;
+}
 
 /** Reads and validates the configuration; throws a `BusError` with reason `config` naming the bad variable. */
 export function loadConfig(env: Env): ServerConfig {
@@ -96,6 +115,7 @@ export function loadConfig(env: Env): ServerConfig {
     presenceMaxMembers: envInt(env, 'PRESENCE_MAX_MEMBERS', 1000, { min: 1, max: 1_000_000 }),
     presenceSyncMs: envInt(env, 'PRESENCE_SYNC_MS', 300, { min: 0, max: 60_000 }),
     shutdownTimeoutMs: envInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    demoUrls: parseDemoUrls(env['DEMO_URLS']),
     logLevel: envChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

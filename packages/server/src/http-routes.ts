@@ -4,7 +4,8 @@ import { inject, injectable } from 'tsyringe';
 import { describeError, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
-import { demoPage } from './demo-page.js';
+import { demoScript } from './demo-bundle.js';
+import { consolePage, gamePage, type HtmlPage } from './demo-page.js';
 import type { ApiSettings } from './http/api-keys.js';
 import { API_PUBLISH_PATH, ApiPublishRoute } from './http/api-publish.js';
 import { unauthorized } from './http/bearer-check.js';
@@ -30,8 +31,11 @@ export class HttpRoutes {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(API) private readonly api: ApiSettings,
   ) {
+    const game = gamePage(config.demoUrls);
     this.routes = new Map<string, Route>([
-      ['/', (_request, response) => this.page(response)],
+      ['/', (_request, response) => this.page(response, game)],
+      ['/console', (_request, response) => this.page(response, consolePage())],
+      ['/demo.js', async (_request, response) => reply(response, 200, 'text/javascript; charset=utf-8', await demoScript())],
       ['/healthz', (_request, response) => replyJson(response, 200, { status: 'ok' })],
       ['/readyz', (_request, response) => this.ready(response)],
       ['/metrics', (request, response) => this.metricsText(request, response)],
@@ -70,8 +74,7 @@ export class HttpRoutes {
     });
   }
 
-  private page(response: ServerResponse): void {
-    const page = demoPage();
+  private page(response: ServerResponse, page: HtmlPage): void {
     reply(response, 200, 'text/html; charset=utf-8', page.html, pageSecurityHeaders(page.contentSecurityPolicy));
   }
 

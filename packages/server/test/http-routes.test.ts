@@ -3,12 +3,18 @@ import WebSocket from 'ws';
 import { connect, startTestServer } from './support/test-server.js';
 
 describe('HTTP routes', () => {
-  it('serves the demo page at /', async () => {
+  it('serves the demo game at /, its script at /demo.js, and the protocol console at /console', async () => {
     const server = await startTestServer();
     const response = await fetch(`${server.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain('<title>Realtime bus demo</title>');
+    expect(await response.text()).toContain('<script src="/demo.js" defer></script>');
+    const script = await fetch(`${server.url}/demo.js`);
+    expect(script.status).toBe(200);
+    // The bundle carries @app/client: its reconnect is what the game stands on.
+    expect(await script.text()).toContain('realtimeDemo');
+    const console = await fetch(`${server.url}/console`);
+    expect(await console.text()).toContain('<title>Realtime bus demo</title>');
   });
 
   it('answers /healthz with 200', async () => {

@@ -24,13 +24,19 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * Level 3 `connect-src 'self'` also covers ws:/wss: to the same host, which is all the page
  * connects to.
  */
-export function pageContentSecurityPolicy(hashes: { readonly scripts: readonly string[]; readonly styles: readonly string[] }): string {
+export function pageContentSecurityPolicy(hashes: {
+  /** Quoted sources: hashes (`sha256-…`) or `self`. */
+  readonly scripts: readonly string[];
+  readonly styles: readonly string[];
+  /** Other origins the page may open WebSockets to (`ws://host:port`), besides its own. */
+  readonly connect?: readonly string[];
+}): string {
   const sources = (list: readonly string[]): string => (list.length === 0 ? "'none'" : list.map((hash) => `'${hash}'`).join(' '));
   return [
     "default-src 'none'",
     `script-src ${sources(hashes.scripts)}`,
     `style-src ${sources(hashes.styles)}`,
-    "connect-src 'self'",
+    ["connect-src 'self'", ...(hashes.connect ?? [])].join(' '),
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",

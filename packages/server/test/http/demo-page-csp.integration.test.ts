@@ -13,7 +13,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe('the demo page under its Content-Security-Policy', () => {
+describe('the protocol console and the demo game under their Content-Security-Policy', () => {
   it('runs its script, applies its style and opens its WebSocket, with no violation reported', async () => {
     const server = await startTestServer();
     const demo = await browser.newPage();
@@ -22,7 +22,7 @@ describe('the demo page under its Content-Security-Policy', () => {
     demo.on('console', (message) => {
       if (message.text().includes('Content Security Policy')) violations.push(message.text());
     });
-    await demo.goto(server.url);
+    await demo.goto(`${server.url}/console`);
     // The inline script ran, and its same-origin WebSocket was allowed (it says "connected" once open)...
     await demo.locator('#status', { hasText: 'connected' }).waitFor();
     await subscribe(demo, 'csp:check');
@@ -40,5 +40,26 @@ describe('the demo page under its Content-Security-Policy', () => {
     expect(ran).toBe(false);
     await expect.poll(() => violations.length).toBe(1);
     expect(violations[0]).toContain('script-src');
+  }, 60_000);
+
+  it('runs the game from its own /demo.js, connects, and still refuses an inline script', async () => {
+    const server = await startTestServer();
+    const game = await browser.newPage();
+    const violations: string[] = [];
+    game.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await game.goto(server.url);
+    await game.locator('#status', { hasText: 'connected' }).waitFor();
+    await expect.poll(() => game.locator('#board .cell').count()).toBe(160);
+    expect(violations).toEqual([]);
+    const ran = await game.evaluate(`(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.body.append(script);
+      return window.injected === true;
+    })()`);
+    expect(ran).toBe(false);
+    await expect.poll(() => violations.length).toBe(1);
   }, 60_000);
 });

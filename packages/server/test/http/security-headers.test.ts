@@ -8,7 +8,7 @@ import { startTestServer } from '../support/test-server.js';
 import { KEY, apiServer, callPublish } from './support/api-client.js';
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-const DEMO_HTML = readFileSync(new URL('../../src/public/demo.html', import.meta.url), 'utf8');
+const DEMO_HTML = readFileSync(new URL('../../src/public/console.html', import.meta.url), 'utf8');
 
 type Headers = Pick<Response['headers'], 'get'>;
 
@@ -53,9 +53,9 @@ async function getHeaders(server: RunningServer, path: string, init: RequestInit
 }
 
 describe('security headers', () => {
-  it('serves the demo page with a strict CSP that allows only its own inline script and style, by hash', async () => {
+  it('serves the protocol console with a strict CSP that allows only its own inline script and style, by hash', async () => {
     const server = await startTestServer();
-    const response = await getHeaders(server, '/');
+    const response = await getHeaders(server, '/console');
     expectCommonHeaders(response.headers);
     const policy = response.headers.get('content-security-policy') ?? '';
     const directives = new Map(policy.split(';').map((part) => {
@@ -75,6 +75,24 @@ describe('security headers', () => {
     expect(directives.get('form-action')).toEqual(["'none'"]);
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
     expect(policy).not.toContain('unsafe');
+  });
+
+  it('serves the game with script-src self, its inline style by hash, and WebSockets to DEMO_URLS only', async () => {
+    const server = await startTestServer({ config: { demoUrls: ['ws://127.0.0.1:8081/ws', 'wss://game.example.com/ws'] } });
+    const response = await fetch(`${server.url}/`);
+    const html = await response.text();
+    expectCommonHeaders(response.headers);
+    const policy = response.headers.get('content-security-policy') ?? '';
+    const style = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => `'sha256-${createHash('sha256').update(match[1] ?? '').digest('base64')}'`);
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).toContain(`style-src ${style.join(' ')};`);
+    expect(policy).toContain("connect-src 'self' ws://127.0.0.1:8081 wss://game.example.com;");
+    expect(html).toContain('<meta name="realtime-urls" content="ws://127.0.0.1:8081/ws,wss://game.example.com/ws">');
+    expect(html).not.toMatch(/\sstyle=|<[^>]+\son[a-z]+=/i);
+    const script = await fetch(`${server.url}/demo.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expectApiHeaders(script.headers);
+    expect((await script.text()).length).toBeGreaterThan(1000);
   });
 
   it('keeps the demo page within its policy: no style attributes, inline handlers or outside resources', () => {

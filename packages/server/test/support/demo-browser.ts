@@ -13,10 +13,10 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens the demo page and waits until it is connected. */
+/** Opens the protocol console (`/console`) of the server at `url` and waits until it is connected. */
 export async function openDemo(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
-  await page.goto(url);
+  await page.goto(`${url}/console`);
   await page.locator('#status', { hasText: 'connected' }).waitFor();
   return page;
 }
