@@ -10,6 +10,7 @@ import { Requests } from './requests.js';
 import { Socket, type SocketOwner } from './socket.js';
 import { ChannelSubscription, type Message, type SubscribeOptions, type Subscription, type SubscriptionOwner } from './subscription.js';
 import { tokenExpiry, TokenSource } from './token.js';
+import { TokenRefresh } from './token-refresh.js';
 
 /** The client: one connection at a time, and what outlives connections (subscriptions, publishes, token). */
 class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
@@ -23,6 +24,7 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
   private readonly requests: Requests;
   private readonly dedupe: DedupeWindow;
   private readonly tokens: TokenSource;
+  private readonly refresh: TokenRefresh;
   private socket: Socket | undefined;
   private url = '';
   /** The socket's welcome came: frames may be sent. */
@@ -32,7 +34,6 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
   private serial = 0;
   /** The connect timeout, or the reconnect delay. */
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly send = (text: string): void => this.socket?.send(text);
 
   constructor(options: ClientOptions) {
@@ -41,6 +42,7 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     this.requests = new Requests(this.options.ackTimeoutMs);
     this.dedupe = new DedupeWindow(this.options.dedupeWindow);
     this.tokens = new TokenSource(this.options.token, this.options.getToken, this.options.refreshLeadMs);
+    this.refresh = new TokenRefresh(this.tokens, this.requests, this.options.backoffMaxMs, (error) => this.events.emit('error', error));
     // On a microtask: listeners added right after createClient() see `connecting` too.
     queueMicrotask(() => void this.connect());
   }
@@ -116,7 +118,7 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     const wasLive = this.live;
     this.live = false;
     clearTimeout(this.timer);
-    clearTimeout(this.refreshTimer);
+    this.refresh.stop();
     this.subscribing.clear();
     // Held messages were not handed to the app, so its positions are before them: they are replayed.
     for (const subscription of this.subscriptions.values()) subscription.held = undefined;
@@ -181,7 +183,8 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     for (const subscription of this.subscriptions.values()) this.sendSubscribe(subscription);
     this.publishes.flush(this.send);
     this.requests.flush(this.send);
-    this.planRefresh();
+    const socket = this.socket;
+    this.refresh.start(this.send, () => socket === this.socket && this.live);
     this.state = 'connected';
     this.events.emit('connected', { url: this.url, instance: frame.instance ?? '' });
   }
@@ -221,7 +224,12 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     const id = frame.id ?? '';
     const subscription = this.subscribing.get(id);
     if (subscription === undefined) {
-      if (frame.type === 'error' && !id.startsWith('u')) this.events.emit('error', new ClientError(frame.code ?? 'internal_error', frame.message ?? '', frame.channel));
+      if (frame.type !== 'error' || id.startsWith('u')) return;
+      const error = new ClientError(frame.code ?? 'internal_error', frame.message ?? '', frame.channel);
+      // Without an id, about a subscribed channel (presence no longer granted after a refresh): the subscription's, and it stands.
+      const about = frame.channel === undefined ? undefined : this.subscriptions.get(frame.channel);
+      if (about !== undefined) about.emit('error', error);
+      else this.events.emit('error', error);
       return;
     }
     if (frame.type === 'ack') {
@@ -255,41 +263,11 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     subscription.end(new ClientError(code, message, channel), true);
   }
 
-  private planRefresh(): void {
-    const delay = this.tokens.refreshDelay();
-    if (delay !== undefined) this.refreshTimer = setTimeout(() => void this.refresh(), delay);
-  }
-
-  /** Sends a new token on the live connection before the held one expires; a reconnect would use it too. */
-  private async refresh(): Promise<void> {
-    const socket = this.socket;
-    const current = (): boolean => socket === this.socket && this.live;
-    let token: string;
-    try {
-      token = await this.tokens.fresh();
-    } catch (error) {
-      if (!current()) return;
-      this.events.emit('error', new ClientError('token_unavailable', `getToken() failed: ${String(error)}`, undefined, error));
-      this.refreshTimer = setTimeout(() => void this.refresh(), this.options.backoffMaxMs);
-      return;
-    }
-    if (!current()) return;
-    try {
-      await this.requests.request({ type: 'refresh', token }, undefined, this.send);
-      if (current()) this.planRefresh();
-    } catch (error) {
-      const code = (error as ClientError).code;
-      // A refused token is not kept for reconnecting; at exp the server closes with 4001 and the client reconnects with a new one.
-      if (code === 'invalid_token' || code === 'sub_mismatch') this.tokens.invalidate();
-      if (code !== 'auth_disabled' && code !== 'disconnected' && code !== 'closed') this.events.emit('error', error as ClientError);
-    }
-  }
-
   private shutdown(error: ClientError | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.timer);
-    clearTimeout(this.refreshTimer);
+    this.refresh.stop();
     const reason = error ?? new ClientError('closed', 'the client was closed');
     this.publishes.rejectAll(reason);
     this.requests.failAll(reason);
