@@ -63,7 +63,7 @@ export class ServerMetrics {
     });
     this.forbidden = new Counter({
       name: 'realtime_forbidden_total',
-      help: 'Subscribes and publishes refused because the token does not grant them, by action.',
+      help: 'Subscribes, publishes and presence requests refused because the token does not grant them, by action.',
       labelNames: ['action'],
       registers,
     });
