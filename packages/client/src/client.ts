@@ -179,6 +179,7 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     this.live = true;
     // A connection that worked resets the backoff: after a drop (1001 at a deploy included) the first retry comes within backoffBaseMs.
     this.failures = 0;
+    if (typeof frame.maxFrameBytes === 'number') this.publishes.maxFrameBytes = frame.maxFrameBytes;
     // Subscribes first: the server handles frames in order, so the app's own publishes reach its subscriptions.
     for (const subscription of this.subscriptions.values()) this.sendSubscribe(subscription);
     this.publishes.flush(this.send);

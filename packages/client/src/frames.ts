@@ -14,6 +14,7 @@ export interface ServerFrame {
   readonly timestamp?: number;
   readonly user?: string;
   readonly instance?: string;
+  readonly maxFrameBytes?: number;
   readonly messageId?: string;
   readonly members?: readonly { readonly user: string }[];
   readonly truncated?: boolean;

@@ -31,6 +31,8 @@ export class PublishQueue {
   private readonly pending = new Map<string, PendingPublish>();
   private waiting = 0;
   private serial = 0;
+  /** The server's `maxFrameBytes` from its welcome: a larger frame would make it close the connection with 1009. */
+  maxFrameBytes = Infinity;
 
   constructor(
     private readonly maxWaiting: number,
@@ -61,6 +63,11 @@ export class PublishQueue {
   flush(send: (text: string) => void): void {
     for (const [id, publish] of this.pending) {
       if (publish.sent) continue;
+      if (tooLarge(publish.frame, this.maxFrameBytes)) {
+        // Sent, it would close the connection (1009), and be sent again after every reconnect.
+        this.settle(id, new ClientError('payload_too_large', `the publish frame is over the server's maxFrameBytes (${this.maxFrameBytes})`, publish.channel));
+        continue;
+      }
       publish.sent = true;
       this.waiting -= 1;
       publish.timer = setTimeout(() => this.settle(id, new ClientError('timeout', 'no answer from the server to this publish', publish.channel)), this.ackTimeoutMs);
@@ -104,4 +111,10 @@ export class PublishQueue {
     if (outcome instanceof ClientError) publish.reject(outcome.channel === undefined ? new ClientError(outcome.code, outcome.message, publish.channel) : outcome);
     else publish.resolve(outcome);
   }
+}
+
+/** Whether `text` is over `limit` bytes of UTF-8; encodes only when its length cannot tell. */
+function tooLarge(text: string, limit: number): boolean {
+  if (text.length * 3 <= limit) return false;
+  return text.length > limit || new TextEncoder().encode(text).byteLength > limit;
 }

@@ -107,6 +107,16 @@ describe('publish and subscribe against a server', () => {
     expect(() => client.subscribe('lobby', () => undefined)).not.toThrow();
   });
 
+  it('refuses a publish over the server’s maxFrameBytes without sending it (the server would close with 1009)', async () => {
+    const server = await startTestServer({ config: { maxFrameBytes: 1024 } });
+    const { client, events } = testClient({ url: server.wsUrl });
+    await connected(client);
+    await expect(client.publish('game:1', 'x'.repeat(2000))).rejects.toMatchObject({ code: 'payload_too_large', channel: 'game:1' });
+    await expect(client.publish('game:1', '✓'.repeat(300))).resolves.toMatchObject({ messageId: expect.any(String) });
+    await expect(client.publish('game:1', '✓'.repeat(400))).rejects.toMatchObject({ code: 'payload_too_large' });
+    expect(events.filter(([name]) => name === 'disconnected')).toEqual([]);
+  });
+
   it('refuses bad options with invalid_options', () => {
     expect(() => testClient({})).toThrow(expect.objectContaining({ code: 'invalid_options' }));
     expect(() => testClient({ url: 'ws://127.0.0.1:1/ws', ackTimeoutMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_options' }));
