@@ -31,7 +31,7 @@ const standalone = [
 ];
 const kafka = project(
   'kafka',
-  ['packages/driver-kafka/test/**/*.test.ts', 'packages/server/test/**/*.kafka.integration.test.ts'],
+  ['packages/driver-kafka/test/**/*.test.ts', 'packages/server/test/**/*.kafka.integration.test.ts', 'packages/client/test/**/*.kafka.integration.test.ts'],
   'packages/driver-kafka/test/harness/global-setup.ts',
 );
 const redis = project(
