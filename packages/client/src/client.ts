@@ -77,9 +77,14 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     this.shutdown(undefined);
   }
 
+  /** A getter, not a field test: TypeScript would keep a narrowed `state` across the awaits in connect(). */
+  private get closed(): boolean {
+    return this.state === 'closed';
+  }
+
   unsubscribed(subscription: ChannelSubscription): void {
     if (this.subscriptions.get(subscription.channel) === subscription) this.subscriptions.delete(subscription.channel);
-    // With an id, so that the answer (an ack, or not_subscribed if the subscribe had failed) is recognised and dropped.
+    // With an id, so that its answer (an ack, or not_subscribed if the subscribe had failed) is recognised as ours and dropped.
     if (this.live) this.send(JSON.stringify({ type: 'unsubscribe', channel: subscription.channel, id: `u${++this.serial}` }));
   }
 
@@ -140,17 +145,18 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
 
   private async connect(): Promise<void> {
     this.timer = undefined;
+    if (this.closed) return;
     const url = this.options.urls[this.urlIndex % this.options.urls.length] as string;
     if (this.state === 'connecting') this.events.emit('connecting', { url });
     let token: string | undefined;
     try {
       token = await this.tokens.forConnect();
     } catch (error) {
-      if (this.state === 'closed') return;
+      if (this.closed) return;
       this.events.emit('error', new ClientError('token_unavailable', `getToken() failed: ${String(error)}`, undefined, error));
       return this.retry();
     }
-    if (this.state === 'closed') return;
+    if (this.closed) return;
     if (token !== undefined && !this.tokens.renewable && (tokenExpiry(token) ?? Infinity) <= Date.now()) {
       return this.shutdown(new ClientError('token_expired', 'the token has expired and there is no getToken to get another'));
     }
@@ -225,7 +231,8 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     const id = frame.id ?? '';
     const subscription = this.subscribing.get(id);
     if (subscription === undefined) {
-      if (frame.type !== 'error' || id.startsWith('u')) return;
+      // An answer to an id of ours that nothing waits for any more (an unsubscribe, a publish that timed out): nothing to do.
+      if (frame.type !== 'error' || id !== '') return;
       const error = new ClientError(frame.code ?? 'internal_error', frame.message ?? '', frame.channel);
       // Without an id, about a subscribed channel (presence no longer granted after a refresh): the subscription's, and it stands.
       const about = frame.channel === undefined ? undefined : this.subscriptions.get(frame.channel);

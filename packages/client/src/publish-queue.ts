@@ -53,26 +53,30 @@ export class PublishQueue {
       return Promise.reject(new ClientError('invalid_data', 'data cannot be encoded as JSON', channel, error));
     }
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { frame, channel, resolve, reject, sent: false });
+      const publish: PendingPublish = { frame, channel, resolve, reject, sent: false };
+      this.pending.set(id, publish);
       this.waiting += 1;
-      if (send !== undefined) this.flush(send);
+      // Nothing waits before it (the usual case when connected): send just this one, not a walk over all in flight.
+      if (send !== undefined && this.waiting === 1) this.send(id, publish, send);
+      else if (send !== undefined) this.flush(send);
     });
   }
 
   /** Sends, in call order, every publish not sent on this connection. */
   flush(send: (text: string) => void): void {
-    for (const [id, publish] of this.pending) {
-      if (publish.sent) continue;
-      if (tooLarge(publish.frame, this.maxFrameBytes)) {
-        // Sent, it would close the connection (1009), and be sent again after every reconnect.
-        this.settle(id, new ClientError('payload_too_large', `the publish frame is over the server's maxFrameBytes (${this.maxFrameBytes})`, publish.channel));
-        continue;
-      }
-      publish.sent = true;
-      this.waiting -= 1;
-      publish.timer = setTimeout(() => this.settle(id, new ClientError('timeout', 'no answer from the server to this publish', publish.channel)), this.ackTimeoutMs);
-      send(publish.frame);
+    for (const [id, publish] of this.pending) if (!publish.sent) this.send(id, publish, send);
+  }
+
+  private send(id: string, publish: PendingPublish, send: (text: string) => void): void {
+    if (tooLarge(publish.frame, this.maxFrameBytes)) {
+      // Sent, it would close the connection (1009), and be sent again after every reconnect.
+      this.settle(id, new ClientError('payload_too_large', `the publish frame is over the server's maxFrameBytes (${this.maxFrameBytes})`, publish.channel));
+      return;
     }
+    publish.sent = true;
+    this.waiting -= 1;
+    publish.timer = setTimeout(() => this.settle(id, new ClientError('timeout', 'no answer from the server to this publish', publish.channel)), this.ackTimeoutMs);
+    send(publish.frame);
   }
 
   /** The connection dropped: what was sent and not answered waits to be sent again. */
