@@ -12,10 +12,13 @@ export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'reconne
 
 /** Events of the client; each is also the state it enters, but `error`. */
 export interface ClientEvents {
+  /** The first attempt starts, on `url`. */
   connecting: { readonly url: string };
+  /** The server's welcome came; subscriptions were resumed and waiting publishes sent. `instance` is the server's name. */
   connected: { readonly url: string; readonly instance: string };
+  /** A working connection dropped, with the WebSocket close code (1006 without a close frame, 1001 shutdown, 4001 token expired, ...). */
   disconnected: { readonly code: number; readonly reason: string };
-  /** `attempt` counts failed attempts since the last connection: 1 after a drop, then 2, 3 ... */
+  /** The next attempt is planned, on `url` in `delayMs`. `attempt` counts failed attempts since the last connection: 1 after a drop, then 2, 3 ... */
   reconnecting: { readonly attempt: number; readonly delayMs: number; readonly url: string };
   /** `error` is set when the client gave up: `token_expired`, `unauthorized`, `invalid_options`. */
   closed: { readonly error?: ClientError };
@@ -25,6 +28,7 @@ export interface ClientEvents {
 
 /** A channel's present members, as `presence()` answers. */
 export interface PresenceSnapshot {
+  /** Each present user once, in no particular order. */
   readonly members: readonly PresenceMember[];
   /** True when the server listed only part of the members. */
   readonly truncated: boolean;

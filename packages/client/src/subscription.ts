@@ -17,6 +17,7 @@ export interface Message<T = unknown> {
 
 /** A member of a channel's presence. */
 export interface PresenceMember {
+  /** The token's `sub`, or `anon:<connection id>` on a server without auth. */
   readonly user: string;
 }
 
