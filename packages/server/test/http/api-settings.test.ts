@@ -1,21 +1,13 @@
-import { isBusError, type Env } from '@app/core';
+import type { Env } from '@app/core';
 import { createMemoryBus } from '@app/driver-memory';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { API_SETTINGS, MIN_API_KEY_LENGTH, loadApiSettings } from '../../src/http/api-keys.js';
 import { startServer } from '../../src/index.js';
+import { configErrorOf } from '../support/config-error.js';
 import { KEY, OTHER_KEY } from './support/api-client.js';
 
-/** The message of the `config` BusError that loading `env` throws; anything else fails the test. */
-function configError(env: Env): string {
-  try {
-    loadApiSettings(env);
-  } catch (error) {
-    if (isBusError(error) && error.reason === 'config') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
+const configError = (env: Env): string => configErrorOf(() => loadApiSettings(env));
 
 describe('API settings', () => {
   it('is off without keys, and /metrics stays open by default', () => {

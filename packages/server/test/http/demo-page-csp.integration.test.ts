@@ -1,9 +1,28 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, subscribe } from '../support/demo-browser.js';
 import { startTestServer } from '../support/test-server.js';
 
 let browser: Browser;
+
+/** Chromium reports every blocked script, style or connection on the console: collects those lines. */
+function cspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  return violations;
+}
+
+/** Adds a script the page did not ship; true if it ran. Page-side code as a string: no DOM library here. */
+async function injectedScriptRan(page: Page): Promise<boolean> {
+  return (await page.evaluate(`(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.injected = true';
+    document.body.append(script);
+    return window.injected === true;
+  })()`)) === true;
+}
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -17,11 +36,7 @@ describe('the protocol console and the demo game under their Content-Security-Po
   it('runs its script, applies its style and opens its WebSocket, with no violation reported', async () => {
     const server = await startTestServer();
     const demo = await browser.newPage();
-    // Chromium reports every blocked script, style or connection on the console.
-    const violations: string[] = [];
-    demo.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) violations.push(message.text());
-    });
+    const violations = cspViolations(demo);
     await demo.goto(`${server.url}/console`);
     // The inline script ran, and its same-origin WebSocket was allowed (it says "connected" once open)...
     await demo.locator('#status', { hasText: 'connected' }).waitFor();
@@ -31,13 +46,7 @@ describe('the protocol console and the demo game under their Content-Security-Po
     expect(await demo.evaluate("getComputedStyle(document.querySelector('section.stacked')).marginTop")).toBe('20px');
     expect(violations).toEqual([]);
     // ...and the policy is enforced: a script the page did not ship is refused, and reported.
-    const ran = await demo.evaluate(`(() => {
-      const script = document.createElement('script');
-      script.textContent = 'window.injected = true';
-      document.body.append(script);
-      return window.injected === true;
-    })()`);
-    expect(ran).toBe(false);
+    expect(await injectedScriptRan(demo)).toBe(false);
     await expect.poll(() => violations.length).toBe(1);
     expect(violations[0]).toContain('script-src');
   }, 60_000);
@@ -45,21 +54,12 @@ describe('the protocol console and the demo game under their Content-Security-Po
   it('runs the game from its own /demo.js, connects, and still refuses an inline script', async () => {
     const server = await startTestServer();
     const game = await browser.newPage();
-    const violations: string[] = [];
-    game.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) violations.push(message.text());
-    });
+    const violations = cspViolations(game);
     await game.goto(server.url);
     await game.locator('#status', { hasText: 'connected' }).waitFor();
     await expect.poll(() => game.locator('#board .cell').count()).toBe(160);
     expect(violations).toEqual([]);
-    const ran = await game.evaluate(`(() => {
-      const script = document.createElement('script');
-      script.textContent = 'window.injected = true';
-      document.body.append(script);
-      return window.injected === true;
-    })()`);
-    expect(ran).toBe(false);
+    expect(await injectedScriptRan(game)).toBe(false);
     await expect.poll(() => violations.length).toBe(1);
   }, 60_000);
 });

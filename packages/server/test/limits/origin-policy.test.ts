@@ -1,9 +1,9 @@
-import { isBusError } from '@app/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/index.js';
 import { startTestServer } from '../support/test-server.js';
 import { upgradeAnswer } from './support/raw-upgrade.js';
+import { configErrorOf } from '../support/config-error.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const ORIGINS = 'https://game.example.com,http://localhost:8080';
@@ -12,15 +12,7 @@ function token(sub = 'p1'): Promise<string> {
   return new SignJWT({ sub, exp: Math.floor(Date.now() / 1000) + 60 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
 }
 
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (isBusError(error) && error.reason === 'config') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
+const configError = (env: Record<string, string>): string => configErrorOf(() => loadConfig(env));
 
 describe('ALLOWED_ORIGINS at the upgrade', () => {
   it('answers 403 origin_not_allowed for an origin off the list, before the token is checked', async () => {

@@ -1,18 +1,10 @@
-import { isBusError } from '@app/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_SETTINGS, loadConfig, startServer } from '../../src/index.js';
 import { spawnServer } from '../support/server-process.js';
+import { configErrorOf } from '../support/config-error.js';
 
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (isBusError(error) && error.reason === 'config') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
+const configError = (env: Record<string, string>): string => configErrorOf(() => loadConfig(env));
 
 describe('presence settings', () => {
   it('have documented defaults and are read from the environment', () => {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../driver-redis/test/harness/redis-server.js';
 import { launchBrowser } from './demo-browser.js';
 import { killServerProcesses, spawnServer, type ServerProcess } from './server-process.js';
 
@@ -15,17 +15,6 @@ interface GameSnapshot {
   readonly instance: string;
   readonly members: readonly string[];
   readonly moves: Readonly<Record<string, readonly number[]>>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** A token the README's way: `pnpm -s run token`, run as a process with AUTH_SECRET. */

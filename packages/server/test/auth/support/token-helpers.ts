@@ -1,6 +1,7 @@
-import { isBusError, type Env } from '@app/core';
+import type { Env } from '@app/core';
 import { SignJWT, type JWTPayload } from 'jose';
 import { isTokenError } from '../../../src/auth/token-error.js';
+import { configErrorOf } from '../../support/config-error.js';
 import { loadAuthSettings } from '../../../src/auth/token-settings.js';
 import { createTokenVerifier, type TokenVerifier } from '../../../src/auth/token-verifier.js';
 
@@ -22,15 +23,7 @@ export async function reason(promise: Promise<unknown>): Promise<string> {
 }
 
 /** The message of the `config` BusError that loading `env` throws; anything else fails the test. */
-export function configError(env: Env): string {
-  try {
-    loadAuthSettings(env);
-  } catch (error) {
-    if (isBusError(error) && error.reason === 'config') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
+export const configError = (env: Env): string => configErrorOf(() => loadAuthSettings(env));
 
 /** The secret, issuer and audience the WebSocket auth tests run with. */
 export const TEST_SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
