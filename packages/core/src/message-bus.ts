@@ -92,6 +92,28 @@ export interface Subscription {
   readonly mode: DeliveryMode;
   readonly replay: ReplayStart;
   /**
+   * Where this subscription's delivery starts, as a position to pass as `from`: the messages after
+   * it are exactly the messages this subscription delivers, the first one it delivers first, with
+   * no gap and no overlap, messages published while `subscribe` was resolving included. So a later
+   * `subscribe(channel, handler, { from: startPosition })`, on this bus or another instance on the
+   * same backend, delivers them again, as long as the bus still keeps them (else it starts at the
+   * oldest one kept and reports `replay: 'truncated'`). A client that has received nothing on the
+   * channel yet resumes from it after a reconnect.
+   *
+   * - Live subscription: the position of the newest message of the channel published before live
+   *   delivery began. On a channel with no message yet, a position that stands before the
+   *   channel's first message; it need not be the position of any message, and `from` accepts it
+   *   (never `invalid_position`, never ahead) and delivers the channel from its first message.
+   * - `from` subscription: `from` itself, in the driver's canonical spelling (the same string for
+   *   any position the bus handed out). When `replay` is `'truncated'`, what this subscription
+   *   lost is lost to a subscription from `startPosition` too.
+   * - Set when `subscribe` resolves and never changes; undefined in group mode (a group resumes
+   *   from its own state) and on drivers without the `replay` feature.
+   *
+   * Opaque like {@link Message.position}: compare positions only for equality.
+   */
+  readonly startPosition?: string | undefined;
+  /**
    * Stops delivery. Resolves once no handler call is running for this subscription and none will
    * start. Calling it again, or after the bus closed, does nothing.
    */
