@@ -121,7 +121,7 @@ export class KafkaBus implements MessageBus {
   private async subscribeBroadcast(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions): Promise<Subscription> {
     let reader = this.broadcast.get(topic);
     if (reader === undefined) {
-      const created = new TopicReader(topic, this.groupId('bcast', topic), () => this.highWatermarks(topic), this.recordDecoder(), this.consumerFactory());
+      const created = new TopicReader(topic, this.groupId('bcast', topic), () => this.parts.topics.highWatermarks(topic), this.recordDecoder(), this.consumerFactory());
       this.broadcast.set(topic, created);
       created.start().catch(() => {
         if (this.broadcast.get(topic) === created) this.broadcast.delete(topic);
@@ -130,7 +130,7 @@ export class KafkaBus implements MessageBus {
     }
     const live = reader;
     const subscription = this.local(channel, 'none', handler, options, async (ended) => live.remove(ended));
-    live.add(subscription);
+    live.add(subscription, this.parts.topics.partitionOf(topic, channel));
     return this.whenLive(subscription, live.start());
   }
 
@@ -174,6 +174,7 @@ export class KafkaBus implements MessageBus {
       await reader.stop();
     });
     reader.add(subscription);
+    subscription.startAfter(plan.from);
     return this.whenLive(subscription, reader.start());
   }
 
@@ -212,14 +213,9 @@ export class KafkaBus implements MessageBus {
     return `${this.options.topicPrefix}${kind}-${this.options.clientId}-${this.instance}-${suffix}`;
   }
 
-  private async highWatermarks(topic: string): Promise<Map<number, bigint>> {
-    const offsets = await this.parts.topics.offsets(topic);
-    return new Map(offsets.map((entry) => [entry.partition, entry.high]));
-  }
-
   /** Partitions without a committed offset for `groupId`, mapped to where they start (the end). */
   private async missingGroupOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
-    const high = await this.highWatermarks(topic);
+    const high = await this.parts.topics.highWatermarks(topic);
     for (const partition of (await this.committedGroupOffsets(groupId, topic)).keys()) high.delete(partition);
     return high;
   }

@@ -23,6 +23,7 @@ export class LocalSubscription implements Subscription {
   private ended = false;
   private ending: Promise<void> | undefined;
   private invoking: Promise<unknown> | undefined;
+  private start: string | undefined;
 
   constructor(
     readonly channel: string,
@@ -39,6 +40,16 @@ export class LocalSubscription implements Subscription {
 
   get active(): boolean {
     return !this.ended;
+  }
+
+  /** See {@link Subscription.startPosition}: set by the reader (broadcast) or from `from` (replay); never for group members. */
+  get startPosition(): string | undefined {
+    return this.start;
+  }
+
+  /** Records where delivery starts: the position right before the first record this subscription is handed. */
+  startAfter(position: string): void {
+    this.start = position;
   }
 
   /** Queues a broadcast delivery. Overflow is reported, never buffered without bound. */

@@ -4,12 +4,19 @@ import { BusError } from '@app/core';
 export interface KafkaPosition {
   readonly topic: string;
   readonly partition: number;
+  /** A record's offset, or -1 ({@link BEFORE_FIRST}): before offset 0, the start of an empty partition. */
   readonly offset: bigint;
 }
 
-const POSITION = /^([A-Za-z0-9._-]{1,249})\/(\d{1,9})\/(\d{1,19})$/;
+/** The offset of a position that stands before a partition's first record (offset 0). */
+export const BEFORE_FIRST = -1n;
 
-/** `<topic>/<partition>/<offset>`: readable, and `/` can occur in no topic name. */
+const POSITION = /^([A-Za-z0-9._-]{1,249})\/(\d{1,9})\/(-1|\d{1,19})$/;
+
+/**
+ * `<topic>/<partition>/<offset>`: readable, and `/` can occur in no topic name. Offset `-1` is
+ * the place before offset 0: what a subscription on an empty partition starts after.
+ */
 export function formatPosition(topic: string, partition: number, offset: string | bigint): string {
   return `${topic}/${partition}/${offset}`;
 }

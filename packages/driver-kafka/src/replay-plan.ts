@@ -1,11 +1,13 @@
 import { BusError, type ReplayStart } from '@app/core';
 import { channelPartition } from './channel-partition.js';
-import { parsePosition } from './position.js';
+import { formatPosition, parsePosition } from './position.js';
 import type { PartitionOffsets } from './topic-manager.js';
 
 /** Where a replay subscription's consumer starts, and how the replay began. */
 export interface ReplayPlan {
   readonly replay: ReplayStart;
+  /** `from` in canonical form: the subscription's `startPosition`. */
+  readonly from: string;
   /** Next offset per partition: right after the position on its partition, the end elsewhere. */
   readonly startOffsets: ReadonlyMap<number, bigint>;
 }
@@ -37,5 +39,6 @@ export function planReplay(from: string, channel: string, topic: string, offsets
   const after = position.offset + 1n;
   const truncated = after < partition.low;
   startOffsets.set(position.partition, truncated ? partition.low : after);
-  return { replay: truncated ? 'truncated' : 'exact', startOffsets };
+  const canonical = formatPosition(position.topic, position.partition, position.offset);
+  return { replay: truncated ? 'truncated' : 'exact', from: canonical, startOffsets };
 }

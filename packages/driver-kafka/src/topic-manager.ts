@@ -116,6 +116,11 @@ export class TopicManager {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** The high watermark (next offset) of every partition of `topic`: where "live from now" starts. */
+  async highWatermarks(topic: string): Promise<Map<number, bigint>> {
+    return new Map((await this.offsets(topic)).map((entry) => [entry.partition, entry.high]));
+  }
+
   /** Waits until every partition of `topic` has a leader: creation by another client may still be under way. */
   private async waitForLeaders(topic: string): Promise<void> {
     await retryRetriable(() => this.fetchLayout(topic), this.settings.timeoutMs);

@@ -1,6 +1,7 @@
 import type { BusError } from '@app/core';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { LocalSubscription } from './local-subscription.js';
+import { BEFORE_FIRST, formatPosition } from './position.js';
 import type { ConsumerHooks, ManagedConsumer } from './managed-consumer.js';
 import { mapDispatchError } from './map-error.js';
 import type { DecodedRecord } from './record-codec.js';
@@ -29,6 +30,8 @@ export type ConsumerFactory = (groupId: string, topic: string, hooks: ConsumerHo
 export class TopicReader {
   private readonly subscribers = new Map<string, Set<LocalSubscription>>();
   private next = new Map<number, bigint>();
+  /** Added before the start offsets were known, with the partition to place each on; undefined once they are. */
+  private unplaced: { subscription: LocalSubscription; partition: number }[] | undefined = [];
   private readonly consumer: ManagedConsumer;
   private started: Promise<void> | undefined;
 
@@ -55,12 +58,26 @@ export class TopicReader {
   start(): Promise<void> {
     this.started ??= (async () => {
       this.next = new Map(await this.startOffsets());
+      const waiting = this.unplaced ?? [];
+      this.unplaced = undefined;
+      for (const { subscription, partition } of waiting) this.place(subscription, partition);
       await this.consumer.start();
     })();
     return this.started;
   }
 
-  add(subscription: LocalSubscription): void {
+  /**
+   * Hands `subscription` the records of its channel from the next one dispatched on. With
+   * `partition` (the channel's), also records its start position there: the offset before the
+   * next record this reader dispatches on that partition. Batches are dispatched synchronously
+   * and `next` moves only at their end, so no record falls between that offset and the first
+   * one the subscription is handed, however many subscriptions share the reader.
+   */
+  add(subscription: LocalSubscription, partition?: number): void {
+    if (partition !== undefined) {
+      if (this.unplaced === undefined) this.place(subscription, partition);
+      else this.unplaced.push({ subscription, partition });
+    }
     let set = this.subscribers.get(subscription.channel);
     if (set === undefined) {
       set = new Set();
@@ -73,6 +90,13 @@ export class TopicReader {
     const set = this.subscribers.get(subscription.channel);
     set?.delete(subscription);
     if (set?.size === 0) this.subscribers.delete(subscription.channel);
+  }
+
+  private place(subscription: LocalSubscription, partition: number): void {
+    // A partition unknown at start is read from its beginning (see seek). Next offset 0 (an empty
+    // partition) gives BEFORE_FIRST.
+    const next = this.next.get(partition);
+    subscription.startAfter(formatPosition(this.topic, partition, next === undefined ? BEFORE_FIRST : next - 1n));
   }
 
   stop(): Promise<void> {

@@ -33,6 +33,8 @@ export class LocalSubscription implements Subscription {
   constructor(
     readonly channel: string,
     readonly replay: ReplayStart,
+    /** See {@link Subscription.startPosition}; undefined in group mode. */
+    readonly startPosition: string | undefined,
     private readonly handler: MessageHandler,
     readonly options: ResolvedSubscribeOptions,
     private readonly host: SubscriptionHost,

@@ -33,6 +33,11 @@ export class MemoryBus implements MessageBus {
   readonly limits: BusLimits;
   private readonly epoch = randomBytes(4).toString('hex');
   private seq = 0;
+  /**
+   * Sequence number of the newest message fanned out (in history, offered to subscribers). Behind
+   * `seq` only during a fan-out, while messages published from handlers wait in `reentrant`.
+   */
+  private fannedOut = 0;
   private readonly history: History;
   private readonly broadcast = new BroadcastSubscribers();
   private readonly groups = new Map<string, Map<string, ConsumerGroup>>();
@@ -109,6 +114,7 @@ export class MemoryBus implements MessageBus {
   private fanOut(message: Message, seq: number): void {
     // Into history only now, so that a replay subscribed from a handler meets live delivery of a
     // queued message once, not in its backlog and live both.
+    this.fannedOut = seq;
     this.history.add(message, seq);
     this.broadcast.offer(message);
     for (const group of this.groups.get(message.channel)?.values() ?? []) group.assign(message);
@@ -126,6 +132,9 @@ export class MemoryBus implements MessageBus {
     const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
     let replay: ReplayStart = 'none';
     let backlog: readonly Message[] = [];
+    // A live subscription gets what is fanned out after now (joining mid fan-out: after the
+    // message being fanned out); what reentrant publishes wait for comes to it live.
+    let start = formatPosition(this.epoch, this.fannedOut);
     if (resolved.from !== undefined) {
       const position = parsePosition(resolved.from);
       if (position.epoch === this.epoch && position.seq > this.seq) {
@@ -136,8 +145,10 @@ export class MemoryBus implements MessageBus {
       const slice = this.history.after(channel, afterSeq);
       backlog = slice.messages;
       replay = slice.truncated || position.epoch !== this.epoch ? 'truncated' : 'exact';
+      start = formatPosition(position.epoch, position.seq);
     }
-    const subscription = new LocalSubscription(channel, replay, handler as MessageHandler, resolved, this.host);
+    const startPosition = resolved.mode === 'broadcast' ? start : undefined;
+    const subscription = new LocalSubscription(channel, replay, startPosition, handler as MessageHandler, resolved, this.host);
     // Backlog and registration happen in one synchronous step, so replay meets live with no gap.
     for (const message of backlog) subscription.offer(message);
     // From a handler, mid fan-out: the message being fanned out is in the backlog already (or was

@@ -1,4 +1,4 @@
-import { BusError, type Message } from '@app/core';
+import { BusError, type Message, type Subscription } from '@app/core';
 import type { Redis } from 'ioredis';
 import { decodeEntry } from './entry-codec.js';
 import type { LiveListener } from './live-channels.js';
@@ -48,11 +48,21 @@ export class BroadcastSubscription extends Subscriber implements LiveListener {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private host: BroadcastHost | undefined;
+  private start: string | undefined;
+
+  /**
+   * The id delivery starts after (see {@link Subscription.startPosition}): every entry after it is
+   * delivered, held announcements of entries up to it are skipped. `0-0` for an empty stream.
+   */
+  get startPosition(): string | undefined {
+    return this.start;
+  }
 
   /** Starts after `afterId`: delivering announcements at once, or reading the stream first when `read` is set. */
   begin(host: BroadcastHost, afterId: string, read: boolean): void {
     this.host = host;
     this.lastId = afterId;
+    this.start = afterId;
     if (read || !this.settleHeld()) this.readStream();
   }
 

@@ -4,6 +4,7 @@ import { basicCases } from './cases-basic.js';
 import { deliveryCases } from './cases-delivery.js';
 import { groupCases } from './cases-groups.js';
 import { lifecycleCases } from './cases-lifecycle.js';
+import { startPositionCases } from './cases-start-position.js';
 import { skipReason, type ConformanceCase } from './conformance-case.js';
 import { TestContext } from './harness.js';
 import type { ConformanceTarget } from './target.js';
@@ -15,7 +16,7 @@ export type { ConformanceCase } from './conformance-case.js';
 export { expectBusError } from './expect-bus-error.js';
 
 /** Every case of the suite, in the order they run. */
-export const conformanceCases: readonly ConformanceCase[] = [...basicCases, ...deliveryCases, ...groupCases, ...lifecycleCases];
+export const conformanceCases: readonly ConformanceCase[] = [...basicCases, ...deliveryCases, ...startPositionCases, ...groupCases, ...lifecycleCases];
 
 /**
  * Registers the conformance suite for one driver with vitest. Call it at the top level of a
