@@ -1,4 +1,4 @@
-import { BusError, silentLogger, type Message } from '@app/core';
+import { BusError, silentLogger, type Message, type Subscription } from '@app/core';
 import { Inbox, expectBusError } from '@app/core/testing';
 import { createMemoryBus, driver } from '@app/driver-memory';
 import { describe, expect, it } from 'vitest';
@@ -163,6 +163,41 @@ describe('memory bus reentrant publishes', () => {
     await late.waitFor(1, 2000);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(late.data).toEqual(['m2']);
+    await bus.close();
+  });
+});
+
+describe('memory bus startPosition', () => {
+  it('of a live subscription made from a handler mid fan-out stands before a reply still waiting to be fanned out', async () => {
+    const bus = createMemoryBus();
+    const late = new Inbox<string>();
+    let subscribing: Promise<Subscription> | undefined;
+    await bus.subscribe('game:1', (message: Message<string>) => {
+      if (message.data !== 'm1') return;
+      // m2 has its sequence number now but is fanned out after m1: the late subscription gets it live.
+      void bus.publish('game:1', 'm2');
+      subscribing = bus.subscribe('game:1', late.handler);
+    });
+    await bus.publish('game:1', 'm1');
+    const subscription = await (subscribing as Promise<Subscription>);
+    await late.waitFor(1, 2000);
+    const replay = new Inbox<string>();
+    await bus.subscribe('game:1', replay.handler, { from: subscription.startPosition ?? '' });
+    await replay.waitFor(1, 2000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(late.data).toEqual(['m2']);
+    expect(replay.data, 'from startPosition: exactly what the late subscription got').toEqual(['m2']);
+    await bus.close();
+  });
+
+  it('is a position before everything on a fresh bus, and the given one (canonical) for a from subscription', async () => {
+    const bus = createMemoryBus();
+    const live = await bus.subscribe('game:1', () => {});
+    expect(live.startPosition).toMatch(/^[0-9a-f]{8}-0$/);
+    const first = await bus.publish('game:1', 'x');
+    const [epoch, seq] = (first.position ?? '').split('-');
+    const replaying = await bus.subscribe('game:1', () => {}, { from: `${epoch}-00${seq}` });
+    expect(replaying.startPosition).toBe(first.position);
     await bus.close();
   });
 });
