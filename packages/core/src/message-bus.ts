@@ -100,10 +100,13 @@ export interface Subscription {
    * oldest one kept and reports `replay: 'truncated'`). A client that has received nothing on the
    * channel yet resumes from it after a reconnect.
    *
-   * - Live subscription: the position of the newest message of the channel published before live
-   *   delivery began. On a channel with no message yet, a position that stands before the
-   *   channel's first message; it need not be the position of any message, and `from` accepts it
-   *   (never `invalid_position`, never ahead) and delivers the channel from its first message.
+   * - Live subscription: the position of the newest message published before live delivery
+   *   began, that is, the point the driver's live delivery really starts after (where channels
+   *   share one log, such as a Kafka partition or the memory bus's sequence, that message may be
+   *   on another channel; replaying from it still delivers only this channel's). On a channel with
+   *   no message yet, a position that stands before the channel's first message; it need not be
+   *   the position of any message, and `from` accepts it (never `invalid_position`, never ahead)
+   *   and delivers the channel from its first message.
    * - `from` subscription: `from` itself, in the driver's canonical spelling (the same string for
    *   any position the bus handed out). When `replay` is `'truncated'`, what this subscription
    *   lost is lost to a subscription from `startPosition` too.
