@@ -242,6 +242,8 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
     }
     if (frame.type === 'ack') {
       this.subscribing.delete(id);
+      // A plain subscribe's ack says where the channel stood: a reconnect before the first message resumes from there.
+      if (subscription.position === undefined && frame.position !== undefined) subscription.position = frame.position;
       subscription.acked();
       this.release(subscription);
       return;

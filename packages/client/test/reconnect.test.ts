@@ -40,15 +40,23 @@ describe('reconnecting and resuming with since', () => {
     expect(connections(events)).toBe(2);
   });
 
-  it('resubscribes a channel that had no message yet with a plain subscribe', async () => {
+  it('recovers what was published to a channel that had no message yet, from the position in its subscribe ack', async () => {
     const server = await startTestServer();
     const proxy = await startProxy(server.port);
     const { client } = testClient({ url: proxy.wsUrl });
+    const publisher = await connect(server);
+    await publisher.publish('quiet', 'before the subscribe');
     const seen = await collect(client, 'quiet');
-    proxy.dropAll();
+    proxy.block();
+    await next(client, 'disconnected');
+    await publisher.publish('quiet', 'while away 1');
+    await publisher.publish('quiet', 'while away 2');
+    proxy.unblock();
     await next(client, 'connected');
-    await (await connect(server)).publish('quiet', 'first');
-    await until(() => seen.length === 1, 'the first message');
+    await publisher.publish('quiet', 'after');
+    await until(() => seen.length >= 3, 'the messages published while away, then the live one');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.map((message) => message.data)).toEqual(['while away 1', 'while away 2', 'after']);
   });
 
   it('reconnects to the next url after 1001 (an instance shut down), and resumes there', async () => {

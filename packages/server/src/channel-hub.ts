@@ -22,6 +22,11 @@ interface ChannelEntry {
   /** Joins started, counted before the subscription is live so an early leave cannot drop it under another joiner. */
   members: number;
   readonly subscription: Promise<Subscription>;
+  /**
+   * The position of the last message handed to the listeners, or, before the first, the bus
+   * subscription's `startPosition`: a listener that joins now gets exactly the messages after it.
+   */
+  readonly positionOf: { position: string | undefined };
   /** Set once the bus subscription is being ended: shutdown and a last leave may both try. */
   ended: boolean;
 }
@@ -49,9 +54,11 @@ export class ChannelHub {
 
   /**
    * Adds a listener to the channel; resolves once it receives every message published from now
-   * on. `leave` removes it again; the last one out ends the bus subscription.
+   * on, with the position it starts after when the bus tells positions (a client that reconnects
+   * before its first message resumes from there). `leave` removes it again; the last one out ends
+   * the bus subscription.
    */
-  async join(channel: string, listener: ChannelListener): Promise<void> {
+  async join(channel: string, listener: ChannelListener): Promise<string | undefined> {
     const entry = this.channels.get(channel) ?? this.open(channel);
     entry.members += 1;
     try {
@@ -62,6 +69,7 @@ export class ChannelHub {
       throw error;
     }
     entry.listeners.add(listener);
+    return entry.positionOf.position;
   }
 
   /** Removes a listener that joined `channel`; does nothing when it is not there (left already, or shutdown). */
@@ -85,13 +93,24 @@ export class ChannelHub {
 
   private open(channel: string): ChannelEntry {
     const listeners = new Set<ChannelListener>();
-    const subscription = this.bus.subscribe(channel, (message) => this.fanOut(listeners, message), {
-      onError: (error) => this.logger.warn({ channel, err: describeError(error) }, 'shared subscription error'),
-    });
-    const entry: ChannelEntry = { listeners, members: 0, subscription, ended: false };
+    // Apart from the entry, which exists only once subscribe() returned: the handler writes here from the first message.
+    const started: { position: string | undefined } = { position: undefined };
+    const subscription = this.bus.subscribe(
+      channel,
+      (message) => {
+        started.position = message.position;
+        this.fanOut(listeners, message);
+      },
+      { onError: (error) => this.logger.warn({ channel, err: describeError(error) }, 'shared subscription error') },
+    );
+    const entry: ChannelEntry = { listeners, members: 0, subscription, positionOf: started, ended: false };
     this.channels.set(channel, entry);
+    // Registered before any join awaits the subscription, so it runs first: a joiner sees the start.
     subscription.then(
-      () => this.metrics.busSubscriptions.inc(),
+      (subscribed) => {
+        started.position ??= subscribed.startPosition;
+        this.metrics.busSubscriptions.inc();
+      },
       () => undefined,
     );
     return entry;

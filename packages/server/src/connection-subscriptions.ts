@@ -19,7 +19,8 @@ export interface SubscriptionOwner extends ChannelListener, PresenceOwner {
   /** Closed or shutting down: a subscribe that completes now is undone instead of acked. */
   readonly stopped: boolean;
   readonly log: Logger;
-  ack(id: string | undefined): void;
+  /** `position` only in the ack of a plain subscribe, when the bus gave one (see ChannelHub.join). */
+  ack(id: string | undefined, position?: string): void;
   sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void;
   /** Sends a frame of a `since` replay (or of the live stream behind it). */
   forwardReplayed(frame: string): void;
@@ -105,8 +106,9 @@ export class ConnectionSubscriptions {
   }
 
   private async join(channel: string, id: string | undefined, presence: boolean): Promise<void> {
+    let position: string | undefined;
     try {
-      await this.deps.hub.join(channel, this.owner);
+      position = await this.deps.hub.join(channel, this.owner);
     } catch (error) {
       this.failed(error, channel, id);
       return;
@@ -118,7 +120,7 @@ export class ConnectionSubscriptions {
       return;
     }
     this.subscribed.set(channel, LIVE);
-    this.owner.ack(id);
+    this.owner.ack(id, position);
     this.presence.added(channel, presence);
   }
 

@@ -258,8 +258,8 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
     }
   }
 
-  ack(id: string | undefined): void {
-    if (id !== undefined) this.send(ackFrame(id));
+  ack(id: string | undefined, position?: string): void {
+    if (id !== undefined) this.send(ackFrame(id, position));
   }
 
   ackPublish(id: string | undefined, receipt: PublishReceipt): void {

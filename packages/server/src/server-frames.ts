@@ -8,8 +8,9 @@ export function welcomeFrame(details: { instance: string; driver: string; maxFra
   return JSON.stringify({ type: 'welcome', protocol: 1, ...details });
 }
 
-export function ackFrame(id: string): string {
-  return JSON.stringify({ type: 'ack', id });
+/** `position`: for a plain subscribe, where the client resumes with `since` if it gets no message before it reconnects. */
+export function ackFrame(id: string, position?: string): string {
+  return JSON.stringify(position === undefined ? { type: 'ack', id } : { type: 'ack', id, position });
 }
 
 /** The ack of a publish: the bus message id subscribers will see, and its position when the bus told it. */

@@ -75,6 +75,28 @@ describe('subscribe with since (recovery after a reconnect)', () => {
     expect(recovered.map((frame) => frame.data)).toEqual([4, 5, 6, 7]);
   });
 
+  it('acks a plain subscribe with the position it starts after, so a client that got no message yet can resume', async () => {
+    const server = await startTestServer();
+    const publisher = await connect(server);
+    await publisher.publish('fresh', 'before anyone listened');
+    const first = await connect(server);
+    const ack = await first.subscribe('fresh');
+    expect(ack).toMatchObject({ type: 'ack', position: expect.any(String) as unknown });
+    await first.close();
+    await publisher.publish('fresh', 'a');
+    await publisher.publish('fresh', 'b');
+    const back = await connect(server);
+    await back.subscribe('fresh', ack['position'] as string);
+    expect((await back.waitForMessages('fresh', 2)).map((frame) => frame.data)).toEqual(['a', 'b']);
+    // A second subscriber on this instance joins the shared subscription: it starts after the last message handed out.
+    const late = await connect(server);
+    const lateAck = await late.subscribe('fresh');
+    expect(lateAck['position']).toBe(back.messages('fresh')[1]?.['position']);
+    // A bus without replay has no position to give.
+    const plain = await connect(await startTestServer({ bus: withoutReplay(createMemoryBus()) }));
+    expect(await plain.subscribe('fresh')).toEqual({ type: 'ack', id: expect.any(String) as unknown });
+  });
+
   it('refuses a position the bus never handed out with invalid_position', async () => {
     const client = await connect(await startTestServer());
     expect(await client.subscribe('room', 'not-a-position')).toMatchObject({ type: 'error', code: 'invalid_position' });

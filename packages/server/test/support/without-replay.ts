@@ -8,10 +8,12 @@ export function withoutReplay(inner: MessageBus): MessageBus {
     features,
     limits: inner.limits,
     publish: (channel, data, options) => inner.publish(channel, data, options),
-    subscribe: (channel, handler, options) =>
-      options?.from === undefined
-        ? inner.subscribe(channel, handler, options)
-        : Promise.reject(new BusError('unsupported', 'this bus cannot replay from a position (feature "replay")')),
+    subscribe: async (channel, handler, options) => {
+      if (options?.from !== undefined) throw new BusError('unsupported', 'this bus cannot replay from a position (feature "replay")');
+      // Without replay there is no position to resume from, so no startPosition either.
+      const subscription = await inner.subscribe(channel, handler, options);
+      return { channel: subscription.channel, mode: subscription.mode, replay: subscription.replay, unsubscribe: () => subscription.unsubscribe() };
+    },
     status: () => inner.status(),
     close: () => inner.close(),
   };
