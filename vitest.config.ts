@@ -10,20 +10,20 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 const bus = process.env['BUS'];
 const brokerTests = ['**/*.kafka.integration.test.ts', '**/*.redis.integration.test.ts'];
 
-function project(name: string, include: string[], globalSetup?: string): TestProjectInlineConfiguration {
+function project(name: string, include: string[], globalSetup?: string, alsoExclude: string[] = []): TestProjectInlineConfiguration {
   return {
     extends: true,
     test: {
       name,
       include,
-      exclude: ['**/node_modules/**', ...(globalSetup === undefined ? brokerTests : [])],
+      exclude: ['**/node_modules/**', ...(globalSetup === undefined ? brokerTests : []), ...alsoExclude],
       ...(globalSetup !== undefined && existsSync(globalSetup) ? { globalSetup: [globalSetup] } : {}),
     },
   };
 }
 
 const standalone = [
-  project('repo', ['test/**/*.test.ts']),
+  project('repo', ['test/**/*.test.ts'], undefined, ['test/faults/**']),
   project('core', ['packages/core/test/**/*.test.ts']),
   project('driver-memory', ['packages/driver-memory/test/**/*.test.ts']),
   project('server', ['packages/server/test/**/*.test.ts']),
@@ -40,8 +40,19 @@ const redis = project(
   'packages/driver-redis/test/harness/global-setup.ts',
 );
 
+// `pnpm test:faults` (FAULTS=1): the fault suite alone, against the Kafka and Redis that CI started; it kills and restarts them.
+const faults = project('faults', ['test/faults/**/*.test.ts'], 'test/faults/support/global-setup.ts');
+
 const projects =
-  bus === undefined || bus === '' ? [...standalone, kafka, redis] : bus === 'kafka' ? [...standalone, kafka] : bus === 'redis' ? [...standalone, redis] : standalone;
+  process.env['FAULTS'] === '1'
+    ? [faults]
+    : bus === undefined || bus === ''
+      ? [...standalone, kafka, redis]
+      : bus === 'kafka'
+        ? [...standalone, kafka]
+        : bus === 'redis'
+          ? [...standalone, redis]
+          : standalone;
 
 export default defineConfig({
   // Workspace packages export their TypeScript sources under this condition: no build step for tests.
