@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { cleanUpPrefix } from '../../packages/driver-kafka/test/raw-kafka.js';
+import { deleteKeys } from '../../packages/driver-redis/test/support/test-bus.js';
+import { startTwoInstances, wsUrl } from '../../packages/server/test/support/cross-instance.js';
+import { killServerProcesses } from '../../packages/server/test/support/server-process.js';
+import { closeStreamClients, connectedNow, sleep, startStream, streamClient, tallySubscriber, waitFor } from './support/clients-stream.js';
+import { Tally } from './support/tally.js';
+
+afterEach(() => {
+  closeStreamClients();
+  killServerProcesses();
+});
+
+const RATE = 100;
+const BEFORE_MS = 3000;
+const AFTER_MS = 5000;
+const BURST = 200;
+
+function busEnv(bus: 'redis' | 'kafka', run: string): { env: Record<string, string>; cleanUp: () => Promise<void> } {
+  if (bus === 'redis') {
+    const prefix = `fgs${run}:`;
+    return { env: { BUS: 'redis', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix }, cleanUp: () => deleteKeys(inject('redisUrl'), prefix) };
+  }
+  const prefix = `fgs${run}-`;
+  return { env: { BUS: 'kafka', KAFKA_BROKERS: inject('kafkaBrokers'), KAFKA_TOPIC_PREFIX: prefix }, cleanUp: () => cleanUpPrefix(prefix) };
+}
+
+describe.each(['redis', 'kafka'] as const)('graceful shutdown on %s', (bus) => {
+  it('SIGTERM of one of two instances mid-stream: clients move on 1001 to the next url; nothing acked lost, no duplicate at the app', async () => {
+    const run = randomBytes(3).toString('hex');
+    const { env, cleanUp } = busEnv(bus, run);
+    onTestFinished(cleanUp);
+    const instances = await startTwoInstances(env);
+    const [a, b] = instances.urls.map(wsUrl) as [string, string];
+    const channel = `game:${run}`;
+    const tally = new Tally(`graceful-shutdown ${bus}`);
+
+    // The publisher and two subscribers start on A, the one that shuts down; two subscribers are on B.
+    const publisher = streamClient('publisher', { urls: [a, b] });
+    const clients = [
+      streamClient('A-1', { urls: [a, b] }),
+      streamClient('A-2', { urls: [a, b] }),
+      streamClient('B-1', { urls: [b, a] }),
+      streamClient('B-2', { urls: [b, a] }),
+    ];
+    const subscribers = await Promise.all(clients.map((client) => tallySubscriber(tally, client, channel)));
+    const names = subscribers.map((subscriber) => subscriber.name);
+    await connectedNow(publisher.client);
+    expect(clients.map((client) => client.instances()[0])).toEqual(['a', 'a', 'b', 'b']);
+
+    const stream = startStream(tally, publisher.client, channel, RATE);
+    await sleep(BEFORE_MS);
+    // A burst on top of the pace, and the SIGTERM as it goes out: A gets some of it to the bus
+    // (answered before the 1001) and may stop reading before the rest (sent again to B).
+    stream.burst(BURST);
+    await sleep(1);
+    const inFlight = stream.pending();
+    const termAt = Date.now();
+    const exitCode = instances.servers[0].stop();
+    await sleep(AFTER_MS);
+    await stream.stop();
+    expect(await exitCode, 'A exits 0 after SIGTERM').toBe(0);
+    await waitFor(() => tally.complete(names), 'every acked message at every subscriber', 30_000);
+    await sleep(500); // late duplicates would show up here
+
+    const closedAt = Math.min(...publisher.disconnectedAt());
+    const answeredByA = inFlight.filter((seq) => (stream.ackedAt.get(seq) ?? Infinity) <= closedAt).length;
+    const connectedAgainAt = publisher.events.find(([at, event]) => event === 'connected' && at >= termAt)?.[0] ?? NaN;
+    const moveMs = clients.slice(0, 2).map((client, index) => (subscribers[index]!.firstAfter(Math.min(...client.disconnectedAt()))?.at ?? NaN) - termAt);
+    const report = tally.report(names, {
+      bus,
+      ratePerSecond: RATE,
+      burst: BURST,
+      inFlightAtSigterm: inFlight.length,
+      inFlightAnsweredByA: answeredByA,
+      inFlightResentToB: inFlight.length - answeredByA,
+      sigtermTo1001Ms: closedAt - termAt,
+      publisherMoveMs: connectedAgainAt - termAt,
+      moveMsA1: moveMs[0]!,
+      moveMsA2: moveMs[1]!,
+      refusedBy: JSON.stringify(Object.fromEntries(stream.refusals)),
+      gaps: subscribers.flatMap((subscriber) => subscriber.gaps).length,
+    });
+
+    expect(report.lost, 'nothing acked is lost').toBe(0);
+    expect(report.duplicated, 'no duplicate at the app').toBe(0);
+    expect(report.reordered, 'no reorder at the app').toBe(0);
+    expect(report.refused, 'a graceful shutdown refuses nothing').toBe(0);
+    for (const client of [publisher, ...clients.slice(0, 2)]) {
+      expect(client.closeCodes(), `${client.name} was told 1001`).toEqual([1001]);
+      expect(client.instances(), `${client.name} moved from A to B`).toEqual(['a', 'b']);
+    }
+    for (const client of clients.slice(2)) expect(client.instances(), `${client.name} stayed on B`).toEqual(['b']);
+    for (const ms of [...moveMs, connectedAgainAt - termAt]) expect(ms).toBeLessThan(5000);
+    closeStreamClients();
+    expect(await instances.servers[1].stop()).toBe(0);
+  }, 90_000);
+});
