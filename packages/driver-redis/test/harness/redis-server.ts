@@ -12,6 +12,8 @@ export interface LocalRedis {
   readonly dir: string;
   /** Stops the process (SIGTERM, then SIGKILL) and keeps the directory. */
   stop(): Promise<void>;
+  /** Sends `signal` (SIGKILL: no shutdown, no last AOF write) and resolves once the process is gone; keeps the directory. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   /** Stops the process and deletes the directory, unless it was given by the caller. */
   dispose(): Promise<void>;
 }
@@ -23,6 +25,11 @@ export interface LocalRedisOptions {
   readonly dir?: string;
   /** Turn on the append-only file, so data survives a restart. Default: false. */
   readonly appendOnly?: boolean;
+  /**
+   * `appendfsync` with `appendOnly`: `always` fsyncs before every reply, so a SIGKILL loses no
+   * acknowledged write; Redis's default `everysec` may lose the last second on a kill.
+   */
+  readonly appendFsync?: 'always' | 'everysec' | 'no';
   /** Longest wait for the server to answer PING, in ms. Default: 10000. */
   readonly startTimeoutMs?: number;
 }
@@ -88,6 +95,7 @@ export async function startRedisServer(options: LocalRedisOptions = {}): Promise
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'redis-bus-test-')));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendOnly === true ? 'yes' : 'no', '--dir', dir, '--daemonize', 'no'];
+  if (options.appendFsync !== undefined) args.push('--appendfsync', options.appendFsync);
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -114,6 +122,10 @@ export async function startRedisServer(options: LocalRedisOptions = {}): Promise
     port,
     dir,
     stop,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited(child, 10_000);
+    },
     dispose: async () => {
       await stop();
       if (ownDir) await rm(dir, { recursive: true, force: true });
