@@ -4,6 +4,8 @@
 //   node scripts/kafka/kafka.mjs up [--nodes N] [--timeout SECONDS]
 //   node scripts/kafka/kafka.mjs down [--wipe] [--timeout SECONDS]
 //   node scripts/kafka/kafka.mjs status
+//   node scripts/kafka/kafka.mjs stop-node <i> [--kill] [--timeout SECONDS]
+//   node scripts/kafka/kafka.mjs start-node <i> [--timeout SECONDS]
 //   node scripts/kafka/kafka.mjs console-producer|console-consumer|topics [tool args...]
 //
 // Env: KAFKA_VERSION, KAFKA_TOOLS_VERSION (defaults in config.mjs), KAFKA_HEAP_OPTS,
@@ -16,7 +18,7 @@ import * as cfg from './config.mjs';
 import { fetchMetadata } from './kafka-protocol.mjs';
 import { KafkaScriptError, fail, log } from './output.mjs';
 import * as proc from './processes.mjs';
-import { checkPortsFree, foreignCluster, waitForCluster } from './readiness.mjs';
+import { checkPortsFree, foreignCluster, waitForCluster, waitForNode } from './readiness.mjs';
 import { TOOLS, runTool } from './tools.mjs';
 
 const { HOST, KAFKA_VERSION, paths } = cfg;
@@ -24,13 +26,15 @@ const range = (n) => Array.from({ length: n }, (_, k) => k + 1);
 
 function parseArgs(argv) {
   const [command = 'help', ...rest] = argv;
-  const opts = { command, nodes: undefined, timeout: undefined, wipe: false };
+  const opts = { command, nodes: undefined, timeout: undefined, wipe: false, kill: false, node: undefined };
   for (let k = 0; k < rest.length; k++) {
     const [flag, inline] = rest[k].split('=', 2);
     const value = () => inline ?? rest[++k];
     if (flag === '--nodes' || flag === '-n') opts.nodes = Number(value());
     else if (flag === '--timeout' || flag === '-t') opts.timeout = Number(value());
     else if (flag === '--wipe') opts.wipe = true;
+    else if (flag === '--kill') opts.kill = true;
+    else if (/^\d+$/.test(flag) && opts.node === undefined) opts.node = Number(flag);
     else if (flag === '--') continue;
     else fail(`unknown option "${rest[k]}" (try: up --nodes 3 --timeout 90 | down --wipe | status)`);
   }
@@ -180,6 +184,49 @@ async function status() {
   if (orphans.length) log(`  untracked Kafka JVM(s) from this checkout: pids ${orphans.join(', ')} (pnpm kafka:down stops them)`);
 }
 
+/** The node number of start-node/stop-node: one of the formatted cluster's nodes. */
+function nodeArg(opts) {
+  const state = cfg.readClusterState();
+  if (!state) fail('no cluster formatted yet (run: pnpm kafka:up --nodes 3)');
+  if (!(opts.node >= 1 && opts.node <= state.nodes)) fail(`${opts.command} needs a node number from 1 to ${state.nodes}`);
+  return { i: opts.node, nodes: state.nodes };
+}
+
+/** Stops one node (SIGTERM: controlled shutdown; --kill: SIGKILL, as a crash), leaving the others running. */
+async function stopNode(opts) {
+  const { i } = nodeArg(opts);
+  const pid = liveNodes().get(i);
+  if (!pid) {
+    log(`node ${i} is not running`);
+    return;
+  }
+  log(`stopping node ${i} (pid ${pid}) with ${opts.kill ? 'SIGKILL' : 'SIGTERM'} ...`);
+  if (opts.kill) process.kill(pid, 'SIGKILL');
+  const killed = await proc.stopPids([pid], opts.kill ? 0 : (opts.timeout ?? 20) * 1000);
+  if (killed.length && !opts.kill) log(`node ${i} did not stop within ${opts.timeout ?? 20} s: sent SIGKILL`);
+  proc.removePidFile(i);
+  log(`node ${i} stopped`);
+}
+
+/** Starts one stopped node of the formatted cluster again (same config and data) and waits until it serves. */
+async function startNode(opts) {
+  const { i, nodes } = nodeArg(opts);
+  const pid = liveNodes().get(i);
+  if (pid) {
+    log(`node ${i} is already running (pid ${pid})`);
+    return;
+  }
+  proc.checkJava();
+  await checkPortsFree([i]);
+  const lib = await ensureArtifacts(brokerArtifacts(KAFKA_VERSION));
+  // The config `up` wrote is kept (same settings as the running nodes); written only if missing.
+  if (!existsSync(paths.config(i))) writeFileSync(paths.config(i), cfg.serverProperties(i, nodes, KAFKA_VERSION));
+  const started = Date.now();
+  log(`started node ${i} (pid ${proc.startNode(i, lib)}) on ${HOST}:${cfg.clientPort(i)}, log: ${rel(paths.log(i))}`);
+  await waitForNode(i, opts.timeout ?? 90);
+  log(`node ${i} is serving again after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function main() {
   const [command, ...toolArgs] = process.argv.slice(2);
   // The tools' arguments are theirs, not ours: no parsing here.
@@ -191,9 +238,12 @@ async function main() {
   if (opts.command === 'up') await up(opts);
   else if (opts.command === 'down') await down(opts);
   else if (opts.command === 'status') await status();
+  else if (opts.command === 'stop-node') await stopNode(opts);
+  else if (opts.command === 'start-node') await startNode(opts);
   else {
     process.stdout.write(
       'usage: kafka.mjs up [--nodes N] [--timeout S] | down [--wipe] | status\n' +
+        '       kafka.mjs stop-node <i> [--kill] | start-node <i> [--timeout S]\n' +
         `       kafka.mjs ${Object.keys(TOOLS).join('|')} [tool args...]  (e.g. console-consumer --help)\n`,
     );
     process.exitCode = opts.command === 'help' || opts.command === '--help' ? 0 : 2;

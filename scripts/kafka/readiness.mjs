@@ -75,3 +75,22 @@ export async function waitForCluster(nodes, timeoutSec) {
     await sleep(500);
   }
 }
+
+/** Polls node i alone until it answers a Metadata request that lists itself (the others may be down). */
+export async function waitForNode(i, timeoutSec) {
+  const deadline = Date.now() + timeoutSec * 1000;
+  let lastError = '';
+  for (;;) {
+    const pid = readPid(i);
+    if (!pid || exited(pid)) fail(`node ${i} exited during startup. Last lines of ${rel(paths.log(i))}:\n${tail(paths.log(i))}`);
+    try {
+      const meta = await fetchMetadata(HOST, clientPort(i), 2000);
+      if (meta.brokers.some((b) => b.nodeId === i)) return meta;
+      lastError = `node ${i} does not list itself yet (sees ${meta.brokers.length} broker(s))`;
+    } catch (err) {
+      lastError = `node ${i}: ${err.message}`;
+    }
+    if (Date.now() > deadline) fail(`timed out after ${timeoutSec} s waiting for node ${i} (${lastError}).\n${tail(paths.log(i), 12)}`);
+    await sleep(300);
+  }
+}

@@ -14,7 +14,7 @@ import { resolveOptions } from './resolve-options.js';
 import { StatusTracker } from './status-tracker.js';
 import { TopicManager } from './topic-manager.js';
 
-function kafkaClient(options: ResolvedKafkaBusOptions): Kafka {
+function kafkaClient(options: ResolvedKafkaBusOptions, onProducerRetry: (message: string) => void): Kafka {
   const sasl = options.sasl;
   return new Kafka({
     clientId: options.clientId,
@@ -27,7 +27,7 @@ function kafkaClient(options: ResolvedKafkaBusOptions): Kafka {
     requestTimeout: options.requestTimeoutMs,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     logLevel: CLIENT_LOG_LEVELS[options.clientLogLevel],
-    logCreator: busLogCreator(options.logger),
+    logCreator: busLogCreator(options.logger, onProducerRetry),
   });
 }
 
@@ -43,6 +43,13 @@ async function replicationFactor(admin: Admin, options: ResolvedKafkaBusOptions)
         `(${cluster.brokers.map((broker) => `${broker.host}:${broker.port}`).join(', ')}); lower it or start more brokers`,
     );
   }
+  const minInsync = options.minInsyncReplicas;
+  if (minInsync !== undefined && minInsync > wanted) {
+    throw new BusError(
+      'config',
+      `min.insync.replicas ${minInsync} (KAFKA_MIN_INSYNC_REPLICAS) is more than the replication factor ${wanted}: no publish could ever be acknowledged; lower it or raise KAFKA_REPLICATION_FACTOR`,
+    );
+  }
   return wanted;
 }
 
@@ -56,12 +63,14 @@ async function replicationFactor(admin: Admin, options: ResolvedKafkaBusOptions)
 export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<MessageBus> {
   const resolved = resolveOptions(options);
   const { logger } = resolved;
-  const kafka = kafkaClient(resolved);
+  // Bound late: the publisher needs the client; retries are only logged once it sends.
+  let publisher: Publisher | undefined;
+  const kafka = kafkaClient(resolved, (message) => publisher?.noteRetry(message));
   const status = new StatusTracker(logger);
   const admin = kafka.admin();
   const probeAdmin = kafka.admin({ retry: { retries: 0 } });
   let topics: TopicManager | undefined;
-  const publisher = new Publisher(
+  publisher = new Publisher(
     kafka,
     {
       publishTimeoutMs: resolved.publishTimeoutMs,
@@ -85,6 +94,7 @@ export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<Mes
         prefix: resolved.topicPrefix,
         partitions: resolved.partitions,
         replicationFactor: replicas,
+        minInsyncReplicas: resolved.minInsyncReplicas,
         createTopics: resolved.createTopics,
         timeoutMs: resolved.topicTimeoutMs,
         maxPayloadBytes: resolved.maxPayloadBytes,

@@ -38,6 +38,7 @@ function sasl(env: Env): KafkaBusOptions['sasl'] {
 /** Reads the `KAFKA_*` variables into factory options; throws a `config` error naming the variable. */
 export function optionsFromEnv(env: Env): KafkaBusOptions {
   const replicationFactor = envString(env, 'KAFKA_REPLICATION_FACTOR');
+  const minInsyncReplicas = envString(env, 'KAFKA_MIN_INSYNC_REPLICAS');
   const clientId = envString(env, 'KAFKA_CLIENT_ID');
   const ceSource = envString(env, 'KAFKA_CE_SOURCE');
   const saslOptions = sasl(env);
@@ -47,6 +48,7 @@ export function optionsFromEnv(env: Env): KafkaBusOptions {
     topicPrefix: envString(env, 'KAFKA_TOPIC_PREFIX', ''),
     partitions: envInt(env, 'KAFKA_PARTITIONS', 4, { min: 1, max: 10_000 }),
     ...(replicationFactor === undefined ? {} : { replicationFactor: envInt(env, 'KAFKA_REPLICATION_FACTOR', 1, { min: 1, max: 32 }) }),
+    ...(minInsyncReplicas === undefined ? {} : { minInsyncReplicas: envInt(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, { min: 1, max: 32 }) }),
     createTopics: envBool(env, 'KAFKA_CREATE_TOPICS', true),
     ssl: tls(env),
     ...(saslOptions === undefined ? {} : { sasl: saslOptions }),
@@ -72,6 +74,7 @@ export const driver = defineBusDriver({
     { env: 'KAFKA_TOPIC_PREFIX', default: '', description: 'Prefix of every topic and consumer group id.' },
     { env: 'KAFKA_PARTITIONS', default: '4', description: 'Partitions of topics the driver creates.' },
     { env: 'KAFKA_REPLICATION_FACTOR', default: 'min(3, live brokers)', description: 'Replicas of topics the driver creates.' },
+    { env: 'KAFKA_MIN_INSYNC_REPLICAS', default: "the broker's", description: 'min.insync.replicas of topics the driver creates (at most the replication factor).' },
     { env: 'KAFKA_CREATE_TOPICS', default: 'true', description: 'Create missing topics (false where the service forbids it).' },
     { env: 'KAFKA_SSL', default: 'false (true if KAFKA_SSL_CA_FILE is set)', description: 'Connect with TLS.' },
     { env: 'KAFKA_SSL_CA_FILE', default: '', description: 'PEM file of the CA that signed the brokers (default: system CAs).' },

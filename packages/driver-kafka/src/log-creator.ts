@@ -11,11 +11,16 @@ export const CLIENT_LOG_LEVELS: Readonly<Record<KafkaClientLogLevel, logLevel>> 
   debug: logLevel.DEBUG,
 };
 
-/** Sends kafkajs log entries to the bus logger, with kafkajs's fields as details. */
-export function busLogCreator(logger: BusLogger): logCreator {
+/**
+ * Sends kafkajs log entries to the bus logger, with kafkajs's fields as details. A producer
+ * entry that says a request is retried (it carries `retryCount`) also goes to `onProducerRetry`:
+ * kafkajs tells of retries in no other way, and a publish that times out names that cause.
+ */
+export function busLogCreator(logger: BusLogger, onProducerRetry: (message: string) => void = () => {}): logCreator {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, ...extra } = log;
+      if (namespace.includes('Producer') && 'retryCount' in extra) onProducerRetry(String(message).replace(/^Failed to send messages: /, ''));
       const details = { kafkajs: namespace, ...extra };
       const text = `kafkajs: ${String(message)}`;
       if (level === logLevel.ERROR) logger.error(details, text);

@@ -31,6 +31,8 @@ const AUTH_TYPES = new Set([
   'DELEGATION_TOKEN_AUTH_DISABLED',
 ]);
 const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+const NO_LEADER_TYPES = new Set(['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+const TOO_FEW_REPLICAS_TYPES = new Set(['NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND']);
 const CONFIG_TYPES = new Set(['INVALID_REPLICATION_FACTOR', 'INVALID_PARTITIONS', 'POLICY_VIOLATION', 'INVALID_CONFIG', 'INVALID_TOPIC_EXCEPTION']);
 
 function shape(error: unknown): KafkaJsErrorShape {
@@ -69,6 +71,17 @@ function classify(links: readonly KafkaJsErrorShape[]): { reason: BusErrorReason
   return { reason: 'broker', retryable: innermost.retriable !== false };
 }
 
+/** What to check or expect, after the error's own text. */
+function hintFor(reason: BusErrorReason, links: readonly KafkaJsErrorShape[]): string {
+  const types = links.map((link) => String(link.type ?? ''));
+  if (types.some((type) => TOO_FEW_REPLICAS_TYPES.has(type))) {
+    return ' (not enough in-sync replicas: fewer brokers hold the partition than its min.insync.replicas; publishes are accepted again once enough brokers are back)';
+  }
+  if (types.some((type) => NO_LEADER_TYPES.has(type))) return ' (the partition has no leader: a broker is down or a leader election is under way)';
+  if (reason === 'unauthorized') return ' (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and the ACLs)';
+  return reason === 'not_connected' ? ' (is the broker up and KAFKA_BROKERS right?)' : '';
+}
+
 /**
  * The one place kafkajs errors become `BusError`s. `doing` says what was attempted, e.g.
  * `publish to topic "game"`; the original error stays as `cause`. A `BusError` passes through.
@@ -81,12 +94,7 @@ export function mapKafkaError(error: unknown, doing: string): BusError {
     .map((link) => (typeof link.message === 'string' ? link.message : ''))
     .filter((text, index, all) => text.length > 0 && all.indexOf(text) === index)
     .join(': ');
-  const hint =
-    reason === 'unauthorized'
-      ? ' (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and the ACLs)'
-      : reason === 'not_connected'
-        ? ' (is the broker up and KAFKA_BROKERS right?)'
-        : '';
+  const hint = hintFor(reason, links);
   return new BusError(reason, `${doing} failed: ${details || describeError(error)}${hint}`, { cause: error, retryable });
 }
 

@@ -25,6 +25,14 @@ export interface KafkaBusOptions {
    * (reason `config`). Default: the smaller of 3 and the number of live brokers.
    */
   readonly replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of a topic the driver creates: publishes wait for all in-sync replicas
+   * (`acks: -1`) and are refused (retryable) while fewer than this many are in sync, so an
+   * acknowledged message is on at least this many brokers. More than the replication factor is a
+   * start-up error (reason `config`). Existing topics keep theirs. Default: none set, i.e. the
+   * broker's `min.insync.replicas` (1 unless the cluster configures it).
+   */
+  readonly minInsyncReplicas?: number;
   /** Create missing topics through the admin API; off for clusters that forbid it. Default: true. */
   readonly createTopics?: boolean;
   /** TLS: `true` for the system CAs, or Node TLS options (CA, client certificate). Default: false. */
@@ -86,9 +94,11 @@ export interface KafkaBusOptions {
 
 /** Options with every default applied, as the bus uses them. */
 export interface ResolvedKafkaBusOptions
-  extends Required<Omit<KafkaBusOptions, 'sasl' | 'replicationFactor' | 'brokers'>> {
+  extends Required<Omit<KafkaBusOptions, 'sasl' | 'replicationFactor' | 'minInsyncReplicas' | 'brokers'>> {
   readonly brokers: readonly string[];
   readonly sasl: KafkaBusOptions['sasl'] | undefined;
   /** Undefined: the smaller of 3 and the live brokers, decided at start. */
   readonly replicationFactor: number | undefined;
+  /** Undefined: the broker's default. */
+  readonly minInsyncReplicas: number | undefined;
 }

@@ -13,6 +13,8 @@ export interface DeadlineHost {
   dropped(bytes: number): void;
   /** A round of timeouts is done (to wake those waiting for idle). */
   expired(): void;
+  /** Why Kafka's last attempt failed, if it is failing: named in the timeout's message. */
+  cause(): string | undefined;
 }
 
 /**
@@ -55,8 +57,10 @@ export class PublishDeadlines {
   private expire(): void {
     this.timer = undefined;
     const now = Date.now();
+    const cause = this.host.cause();
+    const why = cause === undefined ? '' : `; Kafka kept failing: ${cause}`;
     const timedOut = (pending: PendingPublish): BusError =>
-      new BusError('timeout', `publish to "${pending.channel}": no acknowledgement from Kafka within ${this.publishTimeoutMs} ms (the message may still have been written)`);
+      new BusError('timeout', `publish to "${pending.channel}": no acknowledgement from Kafka within ${this.publishTimeoutMs} ms (the message may still have been written)${why}`);
     for (const queue of this.host.waiting()) {
       for (let first = queue.first; first !== undefined && (first.settled || first.deadline <= now); first = queue.first) {
         // A publish that timed out while queued is not sent late: its caller was told it failed.

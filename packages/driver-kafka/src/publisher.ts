@@ -8,6 +8,7 @@ import type { Kafka, Message as KafkaRecord, Producer, RecordMetadata } from 'ka
 import { mapKafkaError } from './map-error.js';
 import { PartitionQueue, type PendingPublish } from './partition-queue.js';
 import { PublishDeadlines } from './publish-deadlines.js';
+import { producerRetry } from './publish-retry.js';
 import { formatPosition } from './position.js';
 import type { StatusTracker } from './status-tracker.js';
 
@@ -59,6 +60,8 @@ export class Publisher {
   private needsReset = false;
   private resetting: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Why the producer's last attempt failed, until a request succeeds again: named by timeouts. */
+  private lastFailure: string | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -75,7 +78,13 @@ export class Publisher {
         this.pendingBytes -= bytes;
       },
       expired: () => this.notifyIfIdle(),
+      cause: () => this.lastFailure,
     });
+  }
+
+  /** kafkajs is retrying a produce request after `message` (a dead leader, too few in-sync replicas...). */
+  noteRetry(message: string): void {
+    this.lastFailure = message;
   }
 
   /** Connects the producer now, so that a bad configuration shows at start-up. */
@@ -204,6 +213,7 @@ export class Publisher {
       metadata = await withTimeout(sending, this.settings.publishTimeoutMs, `Kafka to acknowledge a ${doing}`);
     } catch (error) {
       const mapped = mapKafkaError(error, doing);
+      this.lastFailure = mapped.message;
       if (mapped.isRetryable) this.status.markDown(SOURCE, mapped.message);
       this.logger.warn({ err: mapped, messages: batch.items.length }, 'kafka publish failed');
       for (const pending of batch.items) this.settle(pending, mapped);
@@ -216,6 +226,7 @@ export class Publisher {
       if (sending !== undefined) await withTimeout(sending.then(noop, noop), this.settings.connectTimeoutMs, 'a timed-out batch to settle').catch(noop);
       return;
     }
+    this.lastFailure = undefined;
     this.status.markUp(SOURCE);
     this.resolveBatch(batch.items, metadata);
   }
@@ -261,7 +272,8 @@ export class Publisher {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+      // Resends a failed request (same sequence numbers) for about publishTimeoutMs: see publish-retry.ts.
+      retry: producerRetry(this.settings.publishTimeoutMs),
       // Every record carries its partition (the bus picks it with the same murmur2 hash).
       createPartitioner: () => ({ message }) => message.partition as number,
     });

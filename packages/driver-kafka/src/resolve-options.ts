@@ -53,12 +53,15 @@ export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOption
   if (heartbeatIntervalMs >= sessionTimeoutMs) throw invalid('heartbeatIntervalMs must be below sessionTimeoutMs');
   const replicationFactor =
     options.replicationFactor === undefined ? undefined : whole(options.replicationFactor, 1, 'replicationFactor', 1, 32);
+  const minInsyncReplicas =
+    options.minInsyncReplicas === undefined ? undefined : whole(options.minInsyncReplicas, 1, 'minInsyncReplicas', 1, 32);
   return {
     brokers,
     clientId,
     topicPrefix,
     partitions: whole(options.partitions, 4, 'partitions', 1, 10_000),
     replicationFactor,
+    minInsyncReplicas,
     createTopics: options.createTopics ?? true,
     ssl: options.ssl ?? false,
     sasl,

@@ -37,6 +37,8 @@ export interface TopicSettings {
   readonly prefix: string;
   readonly partitions: number;
   readonly replicationFactor: number;
+  /** `min.insync.replicas` of created topics; undefined: the broker's default. */
+  readonly minInsyncReplicas: number | undefined;
   readonly createTopics: boolean;
   readonly timeoutMs: number;
   readonly maxPayloadBytes: number;
@@ -153,6 +155,8 @@ export class TopicManager {
       }
       const recordBytes = this.settings.maxPayloadBytes + RECORD_OVERHEAD_BYTES;
       const configEntries = recordBytes > KAFKA_DEFAULT_MAX_MESSAGE_BYTES ? [{ name: 'max.message.bytes', value: String(recordBytes) }] : [];
+      const { minInsyncReplicas } = this.settings;
+      if (minInsyncReplicas !== undefined) configEntries.push({ name: 'min.insync.replicas', value: String(minInsyncReplicas) });
       const created = await this.admin.createTopics({
         topics: [{ topic, numPartitions: this.settings.partitions, replicationFactor: this.settings.replicationFactor, configEntries }],
         waitForLeaders: true,
