@@ -1,5 +1,6 @@
 import {
   BusError,
+  delay,
   withTimeout,
   type MessageBus,
 } from '@app/core';
@@ -54,6 +55,27 @@ async function replicationFactor(admin: Admin, options: ResolvedKafkaBusOptions)
 }
 
 /**
+ * The first connection, tried again until `deadline` (KAFKA_CONNECT_TIMEOUT_MS) while no broker
+ * answers: kafkajs alone gives up after its 5 retries (about 3 s), well before the documented wait.
+ * Each failed attempt logs one warning that says what the server waits for.
+ */
+async function connectUntil(admin: Admin, deadline: number, where: string, options: ResolvedKafkaBusOptions): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await withTimeout(admin.connect(), Math.max(deadline - Date.now(), 100), `a connection to Kafka at ${where}`);
+      return;
+    } catch (error) {
+      const mapped = mapKafkaError(error, `connecting to Kafka at ${where}`);
+      const retryInMs = 1000;
+      if (mapped.reason !== 'not_connected' || Date.now() + retryInMs >= deadline) throw error;
+      options.logger.warn({ brokers: options.brokers, attempt, retryInMs, err: mapped.message }, 'cannot reach Kafka yet; retrying');
+      await admin.disconnect().catch(() => {});
+      await delay(retryInMs);
+    }
+  }
+}
+
+/**
  * Creates a bus on Apache Kafka (or a Kafka-compatible service) and connects it: the promise
  * resolves once the cluster answered and the producer is connected, and rejects with a
  * `BusError` otherwise (`not_connected`/`timeout` when unreachable, `unauthorized` for bad
@@ -86,7 +108,7 @@ export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<Mes
   );
   const where = resolved.brokers.join(',');
   try {
-    await withTimeout(admin.connect(), resolved.connectTimeoutMs, `a connection to Kafka at ${where}`);
+    await connectUntil(admin, Date.now() + resolved.connectTimeoutMs, where, resolved);
     const replicas = await replicationFactor(admin, resolved);
     topics = new TopicManager(
       admin,
