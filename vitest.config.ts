@@ -64,7 +64,7 @@ export default defineConfig({
     // when a broker is involved, to keep timings and consumer-group churn sane.
     fileParallelism: false,
     reporters: process.env['CI'] ? ['verbose', 'json'] : ['default'],
-    outputFile: { json: 'test-results/vitest.json' },
+    outputFile: { json: process.env['FAULTS'] === '1' ? 'test-results/faults.json' : 'test-results/vitest.json' },
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -22,6 +23,8 @@ export default function setup(project: TestProject): void {
         'KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094 REDIS_URL=redis://127.0.0.1:6379 pnpm test:faults',
     );
   }
+  // Each run's figures alone: the tests append to this file.
+  rmSync('test-results/faults.jsonl', { force: true });
   project.provide('kafkaBrokers', kafkaBrokers);
   project.provide('redisUrl', redisUrl);
 }
