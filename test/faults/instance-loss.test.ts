@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, inject, it, onTestFinished } from 'vitest';
-import { cleanUpPrefix } from '../../packages/driver-kafka/test/raw-kafka.js';
-import { deleteKeys } from '../../packages/driver-redis/test/support/test-bus.js';
-import { startTwoInstances, wsUrl } from '../../packages/server/test/support/cross-instance.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { killServerProcesses } from '../../packages/server/test/support/server-process.js';
-import { closeStreamClients, connectedNow, sleep, startStream, streamClient, tallySubscriber, waitFor } from './support/clients-stream.js';
-import { Tally } from './support/tally.js';
+import { closeStreamClients, sleep, waitFor } from './support/clients-stream.js';
+import { startTwoInstanceStream } from './support/two-instance-stream.js';
 
 afterEach(() => {
   closeStreamClients();
@@ -17,39 +13,9 @@ const BEFORE_MS = 3000;
 const AFTER_MS = 5000;
 const BURST = 200;
 
-function busEnv(bus: 'redis' | 'kafka', run: string): { env: Record<string, string>; cleanUp: () => Promise<void> } {
-  if (bus === 'redis') {
-    const prefix = `fil${run}:`;
-    return { env: { BUS: 'redis', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix }, cleanUp: () => deleteKeys(inject('redisUrl'), prefix) };
-  }
-  const prefix = `fil${run}-`;
-  return { env: { BUS: 'kafka', KAFKA_BROKERS: inject('kafkaBrokers'), KAFKA_TOPIC_PREFIX: prefix }, cleanUp: () => cleanUpPrefix(prefix) };
-}
-
 describe.each(['redis', 'kafka'] as const)('server instance loss on %s', (bus) => {
   it('SIGKILL of one of two instances mid-stream: clients fail over and resume; nothing acked lost, no duplicate or reorder at the app', async () => {
-    const run = randomBytes(3).toString('hex');
-    const { env, cleanUp } = busEnv(bus, run);
-    onTestFinished(cleanUp);
-    const instances = await startTwoInstances(env);
-    const [a, b] = instances.urls.map(wsUrl) as [string, string];
-    const channel = `game:${run}`;
-    const tally = new Tally(`instance-loss ${bus}`);
-
-    // The publisher and two subscribers start on A, the one that dies; two subscribers are on B.
-    const publisher = streamClient('publisher', { urls: [a, b] });
-    const clients = [
-      streamClient('A-1', { urls: [a, b] }),
-      streamClient('A-2', { urls: [a, b] }),
-      streamClient('B-1', { urls: [b, a] }),
-      streamClient('B-2', { urls: [b, a] }),
-    ];
-    const subscribers = await Promise.all(clients.map((client) => tallySubscriber(tally, client, channel)));
-    const names = subscribers.map((subscriber) => subscriber.name);
-    await connectedNow(publisher.client);
-    expect(clients.map((client) => client.instances()[0])).toEqual(['a', 'a', 'b', 'b']);
-
-    const stream = startStream(tally, publisher.client, channel, RATE);
+    const { instances, tally, publisher, clients, subscribers, names, stream } = await startTwoInstanceStream(bus, 'instance-loss', 'fil', RATE);
     await sleep(BEFORE_MS);
     // A burst on top of the pace, and the kill as soon as its first publish is acked: A has stored
     // some of it without acking, and the publisher resends those (same messageId) to B.
