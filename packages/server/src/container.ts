@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { Lifecycle, container, type DependencyContainer } from 'tsyringe';
 import type { MessageBus } from '@app/core';
 import type { Logger } from 'pino';
@@ -8,8 +9,9 @@ import { API_OFF, type ApiSettings } from './http/api-keys.js';
 import { HttpRoutes } from './http-routes.js';
 import type { ServerMetrics } from './metrics.js';
 import { PresenceHub } from './presence/presence-hub.js';
-import { API, AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, PRESENCE_HUB, WS_SERVER } from './tokens.js';
+import { API, AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, PRESENCE_HUB, HTTP_SERVER, WS_SERVER } from './tokens.js';
 import { WsServer, type AuthMode } from './ws-server.js';
+import { startingServer } from './starting-server.js';
 
 export interface ServerDependencies {
   readonly config: ServerConfig;
@@ -20,6 +22,8 @@ export interface ServerDependencies {
   readonly auth?: AuthMode;
   /** Default: no API keys, so `/api/publish` answers 404 and `/metrics` is open. */
   readonly api?: ApiSettings;
+  /** The HTTP server, possibly listening already (see starting-server.ts). Default: a new one, listened on by `WsServer.listen`. */
+  readonly http?: Server;
 }
 
 /**
@@ -35,6 +39,7 @@ export function createServerContainer(dependencies: ServerDependencies): Depende
   // A wrapper object: tsyringe refuses `useValue: undefined`, and "no auth" must still resolve.
   scope.register(AUTH, { useValue: dependencies.auth ?? {} });
   scope.register(API, { useValue: dependencies.api ?? API_OFF });
+  scope.register(HTTP_SERVER, { useValue: dependencies.http ?? startingServer() });
   scope.register(CHANNEL_HUB, { useClass: ChannelHub }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(PRESENCE_HUB, { useClass: PresenceHub }, { lifecycle: Lifecycle.ContainerScoped });
   scope.register(HTTP_ROUTES, { useClass: HttpRoutes }, { lifecycle: Lifecycle.ContainerScoped });

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Env, MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
@@ -10,6 +12,7 @@ import { loadApiSettings } from './http/api-keys.js';
 import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { presenceSettings } from './presence/presence-settings.js';
+import { createBusWhenReachable, listenOn, startingServer } from './starting-server.js';
 import { WS_SERVER } from './tokens.js';
 import type { WsServer } from './ws-server.js';
 
@@ -43,6 +46,14 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+async function listenWhileBusStarts(config: ServerConfig, logger: Logger): Promise<Server> {
+  const http = startingServer();
+  await listenOn(http, config.port, config.host);
+  const { port } = http.address() as AddressInfo;
+  logger.info({ url: `http://${urlHost(config.host)}:${port}`, bus: config.bus }, 'connecting to the message bus; /readyz answers 503 until it is up');
+  return http;
+}
+
 /** Starts one server instance: the entry point for `main.ts`, tests and embedding. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
@@ -61,9 +72,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // Before the bus too: a short or doubled API key stops the start.
   const api = loadApiSettings(env);
   const ownsBus = options.bus === undefined;
-  const bus = options.bus ?? (await createBus(config.bus, env, logger));
+  // Listening before the bus is up: a load balancer sees a live process whose /readyz says 503
+  // while the bus connects (for as long as that takes), not a refused port.
+  const http = ownsBus ? await listenWhileBusStarts(config, logger) : undefined;
+  let bus: MessageBus;
+  try {
+    bus = options.bus ?? (await createBusWhenReachable(() => createBus(config.bus, env, logger), logger));
+  } catch (error) {
+    http?.close();
+    throw error;
+  }
   const metrics = new ServerMetrics();
-  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth }, api });
+  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth }, api, ...(http === undefined ? {} : { http }) });
   const server = container.resolve<WsServer>(WS_SERVER);
   let port: number;
   try {

@@ -11,6 +11,8 @@ export const CHANNEL_HUB = Symbol('ChannelHub');
 export const PRESENCE_HUB = Symbol('PresenceHub');
 export const HTTP_ROUTES = Symbol('HttpRoutes');
 export const WS_SERVER = Symbol('WsServer');
+/** The `node:http` Server the port is served by; it may already listen (answering 503 while the bus starts). */
+export const HTTP_SERVER = Symbol('HttpServer');
 /** `AuthMode`: the upgrade token check, or none (anonymous). */
 export const AUTH = Symbol('AuthMode');
 /** `ApiSettings`: the HTTP API's keys (none: the API is off) and whether /metrics needs one. */

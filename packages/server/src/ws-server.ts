@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
@@ -21,7 +21,8 @@ import { RAW_SECURITY_HEADER_LINES } from './http/security-headers.js';
 import { ServerMetrics } from './metrics.js';
 import { PresenceHub } from './presence/presence-hub.js';
 import { welcomeFrame } from './server-frames.js';
-import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, LOGGER, METRICS, PRESENCE_HUB } from './tokens.js';
+import { handOver, listenOn } from './starting-server.js';
+import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, HTTP_SERVER, LOGGER, METRICS, PRESENCE_HUB } from './tokens.js';
 
 /** The WebSocket endpoint; every other path is refused on upgrade. */
 export const WS_PATH = '/ws';
@@ -64,8 +65,12 @@ export class WsServer {
     @inject(PRESENCE_HUB) private readonly presence: PresenceHub,
     @inject(HTTP_ROUTES) private readonly routes: HttpRoutes,
     @inject(AUTH) private readonly authMode: AuthMode,
+    @inject(HTTP_SERVER) http: Server,
   ) {
-    this.http = createServer((request, response) => this.routes.handle(request, response));
+    // Served by the start-up answers until now (see starting-server.ts): from here on, by the routes.
+    handOver(http);
+    http.on('request', (request: IncomingMessage, response: ServerResponse) => this.routes.handle(request, response));
+    this.http = http;
     // ws enforces maxPayload while reading and closes with 1009, so an oversize frame is never buffered whole.
     // No extensions: message frames are framed once per instance and written as is (see ws-frame.ts).
     this.wss = new WebSocketServer({
@@ -95,14 +100,8 @@ export class WsServer {
 
   /** Starts listening; resolves with the bound address (useful with PORT=0). */
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      this.http.once('error', onError);
-      this.http.listen(this.config.port, this.config.host, () => {
-        this.http.off('error', onError);
-        resolve();
-      });
-    });
+    // Already listening when the port answered 503 while the bus started (startServer does that).
+    if (!this.http.listening) await listenOn(this.http, this.config.port, this.config.host);
     this.http.on('error', (error) => this.logger.error({ err: describeError(error) }, 'http server error'));
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.config.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
