@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
  * Projects by the service they need. `BUS=memory pnpm test` runs only what needs no external
  * service; `BUS=kafka` or `BUS=redis` adds that broker's tests; plain `pnpm test` runs all.
- * Tests of the server that need a broker are named `*.kafka.integration.test.ts` or
+ * Tests of any package that need a broker are named `*.kafka.integration.test.ts` or
  * `*.redis.integration.test.ts` and run in that broker's project, under its harness.
  */
 const bus = process.env['BUS'];
@@ -22,21 +22,27 @@ function project(name: string, include: string[], globalSetup?: string, alsoExcl
   };
 }
 
+/** The packages whose tests all need one broker: they run in that broker's project, under its harness. */
+const BROKER_PACKAGES: readonly string[] = ['driver-kafka', 'driver-redis'];
+
+/** Every `packages/*` with a `test` folder is a project of its own: a new package runs under `pnpm test` with no change here. */
+const packagesWithTests = readdirSync('packages', { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(`packages/${entry.name}/test`))
+  .map((entry) => entry.name)
+  .sort();
+
 const standalone = [
   project('repo', ['test/**/*.test.ts'], undefined, ['test/faults/**']),
-  project('core', ['packages/core/test/**/*.test.ts']),
-  project('driver-memory', ['packages/driver-memory/test/**/*.test.ts']),
-  project('server', ['packages/server/test/**/*.test.ts']),
-  project('client', ['packages/client/test/**/*.test.ts']),
+  ...packagesWithTests.filter((name) => !BROKER_PACKAGES.includes(name)).map((name) => project(name, [`packages/${name}/test/**/*.test.ts`])),
 ];
 const kafka = project(
   'kafka',
-  ['packages/driver-kafka/test/**/*.test.ts', 'packages/server/test/**/*.kafka.integration.test.ts', 'packages/client/test/**/*.kafka.integration.test.ts'],
+  ['packages/driver-kafka/test/**/*.test.ts', 'packages/*/test/**/*.kafka.integration.test.ts'],
   'packages/driver-kafka/test/harness/global-setup.ts',
 );
 const redis = project(
   'redis',
-  ['packages/driver-redis/test/**/*.test.ts', 'packages/server/test/**/*.redis.integration.test.ts', 'packages/client/test/**/*.redis.integration.test.ts'],
+  ['packages/driver-redis/test/**/*.test.ts', 'packages/*/test/**/*.redis.integration.test.ts'],
   'packages/driver-redis/test/harness/global-setup.ts',
 );
 

@@ -6,15 +6,18 @@ function table(rows: readonly (ConfigSetting | DriverSetting)[]): string {
   return rows.map((row) => `  ${row.env.padEnd(width)}  ${row.description} (default: ${row.default})`).join('\n');
 }
 
-/** The `--help` text: server settings, then those of the driver `BUS` selects. */
-export function helpText(server: readonly ConfigSetting[], driverName: string, driver: readonly DriverSetting[]): string {
+/**
+ * The `--help` text: server settings, then those of the driver `BUS` selects. `busValue` is `BUS`
+ * as given: a driver package is named in full there, whatever short name the driver gives itself.
+ */
+export function helpText(server: readonly ConfigSetting[], driverName: string, driver: readonly DriverSetting[], busValue: string = driverName): string {
   return [
     'Usage: pnpm start   (configured through environment variables)',
     '',
     'Server settings:',
     table(server),
     '',
-    `Settings of the "${driverName}" driver (BUS=${driverName}):`,
+    `Settings of the "${driverName}" driver (BUS=${busValue}):`,
     driver.length === 0 ? '  (none)' : table(driver),
     '',
   ].join('\n');

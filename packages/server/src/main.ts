@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     const busName = envString(process.env, 'BUS', 'memory');
     const driver = await loadDriver(busName).catch(exitWithStartError);
-    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING, AUTH_MODE_SETTING, ...API_SETTINGS], driver.name, driver.settings));
+    process.stdout.write(helpText([...CONFIG_SETTINGS, ...AUTH_SETTINGS, DEFAULT_CHANNELS_SETTING, AUTH_MODE_SETTING, ...API_SETTINGS], driver.name, driver.settings, busName));
     return;
   }
   let config: ServerConfig;

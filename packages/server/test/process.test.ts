@@ -36,6 +36,14 @@ describe('the server process', () => {
     expect(server.stdout()).not.toContain('server listening');
   }, 30_000);
 
+  it('names a driver package in --help by the BUS that loads it, not by its short name', async () => {
+    const bus = new URL('./fixtures/team-driver.ts', import.meta.url).href;
+    const server = spawnServer({ BUS: bus }, ['--help']);
+    expect(await server.exit).toBe(0);
+    expect(server.stdout()).toContain(`Settings of the "team-driver" driver (BUS=${bus}):`);
+    expect(server.stdout()).toMatch(/^ {2}TEAM_MAX_PAYLOAD_BYTES /m);
+  }, 30_000);
+
   it('lists AUTH, ALLOWED_ORIGINS and MAX_CONNECTIONS in --help', async () => {
     const server = spawnServer({}, ['--help']);
     expect(await server.exit).toBe(0);
