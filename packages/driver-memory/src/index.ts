@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES, defineBusDriver, envInt, silentLogger, type MessageBus } from '@app/core';
+import { BusError, DEFAULT_MAX_PAYLOAD_BYTES, defineBusDriver, envInt, silentLogger, type MessageBus } from '@app/core';
 import { MemoryBus } from './memory-bus.js';
 import type { MemoryBusOptions } from './options.js';
 
@@ -13,7 +13,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MessageBus {
   const positive = (value: number | undefined, fallback: number, name: string): number => {
     const result = value ?? fallback;
     if (!Number.isSafeInteger(result) || result < 0) {
-      throw new TypeError(`createMemoryBus: ${name} must be a whole number of 0 or more, got ${String(value)}`);
+      // A BusError like every other factory's, so callers branch on one type.
+      throw new BusError('invalid_options', `createMemoryBus: ${name} must be a whole number of 0 or more, got ${String(value)}`);
     }
     return result;
   };

@@ -102,9 +102,11 @@ describe('memory bus limits', () => {
     expect(handled).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it('rejects bad factory options with a clear message', () => {
+  it('rejects bad factory options with a BusError invalid_options and a clear message, as every factory does', async () => {
     expect(() => createMemoryBus({ historyPerChannel: -1 })).toThrow(/historyPerChannel must be a whole number/);
-    expect(() => createMemoryBus({ maxPayloadBytes: 1.5 })).toThrow(/maxPayloadBytes/);
+    const error = await expectBusError(async () => createMemoryBus({ maxPayloadBytes: 1.5 }), 'invalid_options');
+    expect(error.message).toContain('maxPayloadBytes');
+    expect(error).toBeInstanceOf(BusError);
   });
 });
 
