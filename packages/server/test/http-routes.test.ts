@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { upgradeAnswer } from './support/raw-upgrade.js';
 import { connect, startTestServer } from './support/test-server.js';
 
 describe('HTTP routes', () => {
@@ -62,11 +62,6 @@ describe('HTTP routes', () => {
 
   it('refuses a WebSocket upgrade on any path but /ws with 404', async () => {
     const server = await startTestServer();
-    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/other`);
-    const status = await new Promise<number | undefined>((resolve) => {
-      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode));
-      socket.on('error', () => resolve(undefined));
-    });
-    expect(status).toBe(404);
+    expect((await upgradeAnswer(`${server.url.replace('http', 'ws')}/other`)).status).toBe(404);
   });
 });

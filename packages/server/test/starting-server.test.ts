@@ -3,25 +3,13 @@ import { BusError, type MessageBus } from '@app/core';
 import { createMemoryBus } from '@app/driver-memory';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createBusWhenReachable, listenOn, startingServer } from '../src/starting-server.js';
+import { upgradeAnswer } from './support/raw-upgrade.js';
 
 const servers: { close(): void }[] = [];
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
-
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.on('open', () => reject(new Error('the WebSocket opened')));
-    socket.on('error', () => undefined);
-    socket.on('unexpected-response', (_request, response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-  });
-}
 
 describe('the port while the bus starts', () => {
   it('answers /healthz 200, /readyz 503, everything else and every upgrade 503', async () => {
@@ -37,7 +25,7 @@ describe('the port while the bus starts', () => {
     expect(other.status).toBe(503);
     expect(other.headers.get('retry-after')).toBe('1');
     expect(other.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(await upgradeStatus(`${base.replace('http', 'ws')}/ws`)).toBe(503);
+    expect((await upgradeAnswer(`${base.replace('http', 'ws')}/ws`)).status).toBe(503);
   });
 
   it('creates the bus once it is reachable, retrying only retryable errors', async () => {

@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { connect, startTestServer } from '../support/test-server.js';
-import { upgradeAnswer } from '../limits/support/raw-upgrade.js';
+import { upgradeAnswer } from '../support/raw-upgrade.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningServer } from '../../src/index.js';
 import type { TestClient } from '../support/test-client.js';
+import { upgradeAnswer } from '../support/raw-upgrade.js';
 import { connect, startTestServer } from '../support/test-server.js';
 import { AUTH_ENV, nowS, signToken } from './support/token-helpers.js';
 
@@ -20,41 +21,15 @@ function authServer(env: Record<string, string> = {}, logger?: Logger): Promise<
   return startTestServer({ env: { ...AUTH_ENV, ...env }, ...(logger === undefined ? {} : { logger }) });
 }
 
-interface Refusal {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  readonly opened: boolean;
-}
-
-/** Attempts an upgrade that should be refused; resolves with the HTTP answer. */
-function refusal(url: string, options: WebSocket.ClientOptions = {}): Promise<Refusal> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, options);
-    let opened = false;
-    socket.on('open', () => {
-      opened = true;
-      socket.terminate();
-      reject(new Error('the WebSocket opened'));
-    });
-    socket.on('error', () => undefined);
-    socket.on('unexpected-response', (_request, response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, opened });
-      });
-    });
-  });
-}
-
-function bearer(token: string): WebSocket.ClientOptions {
+function bearer(token: string): WebSocket.ClientOptions & { headers: Record<string, string> } {
   return { headers: { authorization: `Bearer ${token}` } };
 }
 
 async function expectRefused(server: RunningServer, token: string | undefined, reason: string): Promise<void> {
-  const answer = await refusal(server.wsUrl, token === undefined ? {} : bearer(token));
-  expect(answer).toMatchObject({ status: 401, opened: false, body: { error: reason } });
-  expect(typeof answer.body['message']).toBe('string');
+  // 401, not 101: the WebSocket never opened.
+  const answer = await upgradeAnswer(server.wsUrl, token === undefined ? {} : bearer(token).headers);
+  expect(answer).toMatchObject({ status: 401, body: { error: reason } });
+  expect(typeof answer.body?.['message']).toBe('string');
   if (token !== undefined) expect(JSON.stringify(answer.body)).not.toContain(token);
 }
 
@@ -184,8 +159,8 @@ describe('logs', () => {
     const client = await connect({ wsUrl: `${server.wsUrl}?token=${good}` });
     expect(await client.subscribe('lobby')).toMatchObject({ type: 'ack' });
     await client.close();
-    await refusal(`${server.wsUrl}?token=${expired}`);
-    await refusal(server.wsUrl, { headers: { 'sec-websocket-protocol': `realtime-bus, bearer.${expired}` } });
+    expect((await upgradeAnswer(`${server.wsUrl}?token=${expired}`)).status).toBe(401);
+    expect((await upgradeAnswer(server.wsUrl, { 'sec-websocket-protocol': `realtime-bus, bearer.${expired}` })).status).toBe(401);
     await server.close();
     expect(lines.some((line) => line.includes('upgrade refused'))).toBe(true);
     expect(lines.some((line) => line.includes('REDACTED'))).toBe(true);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { RunningServer } from '../../src/index.js';
+import { upgradeAnswer } from '../support/raw-upgrade.js';
 import { startTestServer } from '../support/test-server.js';
 import { KEY, apiServer, callPublish } from './support/api-client.js';
 
@@ -27,17 +27,10 @@ function fromNode(headers: IncomingHttpHeaders): Headers {
   return { get: (name: string) => (headers[name] === undefined ? null : String(headers[name])) };
 }
 
-/** The headers of the HTTP answer to an upgrade that is refused. */
-function refusedUpgradeHeaders(url: string): Promise<{ status: number; headers: Headers }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.on('open', () => reject(new Error('the WebSocket opened')));
-    socket.on('error', () => undefined);
-    socket.on('unexpected-response', (_request, response) => {
-      response.resume();
-      resolve({ status: response.statusCode ?? 0, headers: fromNode(response.headers) });
-    });
-  });
+/** The status and headers of the HTTP answer to an upgrade that is refused. */
+async function refusedUpgradeHeaders(url: string): Promise<{ status: number; headers: Headers }> {
+  const answer = await upgradeAnswer(url);
+  return { status: answer.status, headers: fromNode(answer.headers) };
 }
 
 /** The `'sha256-…'` of each inline block, computed here independently of demo-page.ts. */

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isBusError } from '@app/core';
 import { loadConfig } from '../../src/index.js';
 import { connect, startTestServer } from '../support/test-server.js';
-import { upgradeAnswer } from './support/raw-upgrade.js';
+import { upgradeAnswer } from '../support/raw-upgrade.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 

@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/index.js';
 import { startTestServer } from '../support/test-server.js';
-import { upgradeAnswer } from './support/raw-upgrade.js';
+import { upgradeAnswer } from '../support/raw-upgrade.js';
 import { configErrorOf } from '../support/config-error.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';

@@ -1,21 +1,9 @@
 import { expect } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { nowS, signToken, TEST_SECRET } from '../auth/support/token-helpers.js';
 import { startTwoInstances, wsUrl, type TwoInstances } from './cross-instance.js';
+import { upgradeAnswer } from './raw-upgrade.js';
 import { TestClient } from './test-client.js';
-
-/** The HTTP status of an upgrade the server should refuse. */
-function refusedStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.on('error', () => undefined);
-    socket.on('open', () => reject(new Error('the WebSocket opened')));
-    socket.on('unexpected-response', (_request, response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-  });
-}
 
 /** Two server processes with AUTH_SECRET, logging at debug, on the bus `busEnv` names. */
 export function startAuthInstances(busEnv: Record<string, string>): Promise<TwoInstances> {
@@ -60,7 +48,7 @@ export async function authAcrossInstances(instances: TwoInstances, run: string):
   // Channels are not ordered with each other: give a late game message time to show up.
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(reader.messages(game).map((frame) => frame.data)).toEqual([{ move: 'e4' }]);
-  expect(await refusedStatus(`${wsUrl(a)}?token=${expired}`)).toBe(401);
+  expect((await upgradeAnswer(`${wsUrl(a)}?token=${expired}`)).status).toBe(401);
 
   await Promise.all(clients.map((each) => each.close()));
   const logs = instances.servers.map((server) => server.stdout()).join('\n');
