@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { killServerProcesses } from '../../packages/server/test/support/server-process.js';
+import { describe, expect, it } from 'vitest';
 import { closeStreamClients, sleep, waitFor } from './support/clients-stream.js';
-import { startTwoInstanceStream } from './support/two-instance-stream.js';
+import { STREAM, startTwoInstanceStream } from './support/two-instance-stream.js';
 
-afterEach(() => {
-  closeStreamClients();
-  killServerProcesses();
-});
-
-const RATE = 100;
-const BEFORE_MS = 3000;
-const AFTER_MS = 5000;
-const BURST = 200;
+const { rate: RATE, beforeMs: BEFORE_MS, afterMs: AFTER_MS, burst: BURST } = STREAM;
 
 describe.each(['redis', 'kafka'] as const)('server instance loss on %s', (bus) => {
   it('SIGKILL of one of two instances mid-stream: clients fail over and resume; nothing acked lost, no duplicate or reorder at the app', async () => {

@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { expect, inject, onTestFinished } from 'vitest';
+import { afterEach, expect, inject, onTestFinished } from 'vitest';
 import { cleanUpPrefix } from '../../../packages/driver-kafka/test/raw-kafka.js';
 import { deleteKeys } from '../../../packages/driver-redis/test/support/test-bus.js';
 import { startTwoInstances, wsUrl, type TwoInstances } from '../../../packages/server/test/support/cross-instance.js';
-import { connectedNow, startStream, streamClient, tallySubscriber } from './clients-stream.js';
+import { killServerProcesses } from '../../../packages/server/test/support/server-process.js';
+import { closeStreamClients, connectedNow, startStream, streamClient, tallySubscriber } from './clients-stream.js';
 import { Tally } from './tally.js';
+
+// Whatever a test left behind when it failed halfway: its clients, then its server processes.
+afterEach(() => {
+  closeStreamClients();
+  killServerProcesses();
+});
+
+/** The stream both instance-fault tests run: its pace, the quiet time around the fault, and the burst at it. */
+export const STREAM = { rate: 100, beforeMs: 3000, afterMs: 5000, burst: 200 } as const;
 
 /** The server settings for `bus` under a key or topic prefix of this run, removed after the test. */
 function busEnv(bus: 'redis' | 'kafka', prefix: string): Record<string, string> {
