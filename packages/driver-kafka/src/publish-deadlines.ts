@@ -58,7 +58,9 @@ export class PublishDeadlines {
     this.timer = undefined;
     const now = Date.now();
     const cause = this.host.cause();
-    const why = cause === undefined ? '' : `; Kafka kept failing: ${cause}`;
+    // No failure seen yet means Kafka has not answered at all: say so, it is the cause (a leader
+    // whose in-sync replicas just died waits for them until its own request timeout).
+    const why = cause === undefined ? '; timed out with no answer from the partition leader yet' : `; Kafka kept failing: ${cause}`;
     const timedOut = (pending: PendingPublish): BusError =>
       new BusError('timeout', `publish to "${pending.channel}": no acknowledgement from Kafka within ${this.publishTimeoutMs} ms (the message may still have been written)${why}`);
     for (const queue of this.host.waiting()) {
