@@ -5,9 +5,18 @@ import type { MessageBus } from './message-bus.js';
 
 /** One environment variable a driver reads, for documentation and start-up messages. */
 export interface DriverSetting {
+  /** The variable's name, e.g. `REDIS_URL`. */
   readonly env: string;
+  /** The default as shown in `--help` and logged when the variable is unset; `''` for none. */
   readonly default: string;
+  /** One line saying what the setting does. */
   readonly description: string;
+  /**
+   * `true`: the value is a secret (password, token, key) and is never logged or shown. When no
+   * setting of a driver says `secret` either way (a driver written before this flag), the server
+   * falls back to hiding settings whose name looks secret (`PASS`, `SECRET`, `TOKEN`, ...).
+   */
+  readonly secret?: boolean;
 }
 
 /** What a driver gets besides its configuration. */
