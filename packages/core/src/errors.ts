@@ -7,7 +7,11 @@
  * - `payload_too_large`: the encoded message is over the bus's `maxPayloadBytes`.
  * - `invalid_options`: an option passed to `subscribe` or a factory is wrong (missing group, bad number...).
  * - `invalid_position`: the `from` position is not one this bus ever handed out.
- * - `position_expired`: the `from` position is older than what the bus still keeps.
+ * - `position_expired`: a broadcast subscription fell further behind than the bound its driver
+ *   documents, and the bus ended it rather than skip messages (see {@link MessageBus.subscribe}).
+ *   Reported once through the subscription's `onError`, never thrown by a call. Retryable:
+ *   subscribe again with `from` = the position of the last message handled. (A `from` older than
+ *   what the bus keeps is not this error: that subscription starts with `replay: 'truncated'`.)
  * - `unsupported`: the call needs a feature the driver does not declare.
  * - `closed`: the bus was closed; it will not work again.
  * - `not_connected`: the backend is unreachable right now; try again later.

@@ -65,7 +65,9 @@ export interface SubscribeOptions {
   readonly group?: string;
   /**
    * Deliver the messages after this position first, then live messages. Needs the `replay`
-   * feature. Default: live messages only, from the moment `subscribe` resolves.
+   * feature. Broadcast only: with `mode: 'group'` it is refused with `invalid_options` on every
+   * driver (a group resumes from its own committed state). Default: live messages only, from the
+   * moment `subscribe` resolves.
    */
   readonly from?: string;
   /** Group mode: deliveries of one message before it is dead-lettered. Default: 5. */
@@ -74,7 +76,9 @@ export interface SubscribeOptions {
   readonly deadLetterChannel?: string;
   /**
    * Called with errors that belong to this subscription but to no call: a broadcast handler
-   * that threw, a message that could not be decoded. Default: the driver logs them.
+   * that threw, a message that could not be decoded, and the `position_expired` that ends a
+   * broadcast subscription that fell too far behind (see {@link MessageBus.subscribe}). Default:
+   * the driver logs them.
    */
   readonly onError?: (error: Error, message?: Message) => void;
 }
@@ -118,7 +122,10 @@ export interface Subscription {
   readonly startPosition?: string | undefined;
   /**
    * Stops delivery. Resolves once no handler call is running for this subscription and none will
-   * start. Calling it again, or after the bus closed, does nothing.
+   * start, or, for a handler that does not return, after the driver's `closeTimeoutMs` (the same
+   * bound as `close()`): that handler is then abandoned, its late completion ignored (a group
+   * message it did not finish is redelivered to another member later). Calling it again, after
+   * the bus closed, or after the subscription ended with `position_expired`, resolves at once.
    */
   unsubscribe(): Promise<void>;
 }
@@ -165,9 +172,21 @@ export interface MessageBus {
    *
    * Resolves once the subscription is live: every message published after that is delivered.
    * Handler calls of one subscription never overlap. Rejects with `invalid_channel`,
-   * `invalid_options`, `unsupported` (group mode or `from` without the feature),
-   * `invalid_position`, or `closed`. A `from` position older than what the bus keeps is not an
-   * error: the subscription starts at the oldest kept message and reports `replay: 'truncated'`.
+   * `invalid_options` (also `from` with group mode), `unsupported` (group mode or `from` without
+   * the feature), `invalid_position`, or `closed`. A `from` position older than what the bus
+   * keeps is not an error: the subscription starts at the oldest kept message and reports
+   * `replay: 'truncated'`.
+   *
+   * A slow broadcast subscriber is never skipped silently. A driver either holds back delivery
+   * for it (backpressure: nothing is lost, as on Redis), or, once it is further behind than a
+   * bound the driver documents (memory and Kafka: `maxPendingPerSubscription` messages waiting),
+   * ends the subscription: no handler call starts after that, queued messages are dropped, and
+   * once the running handler returned `onError` is called once with a retryable `BusError` of
+   * reason `position_expired` whose message names the channel and the bound. The messages it
+   * delivered before form a gap-free prefix of the channel, so the caller resumes with
+   * `subscribe(channel, handler, { from })`, `from` being the position of the last message it
+   * handled (or the subscription's `startPosition` when it handled none). `unsubscribe()` then
+   * resolves at once. Never reason `internal` for this: that reason means a driver bug.
    */
   subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
 
@@ -175,9 +194,13 @@ export interface MessageBus {
   status(): BusStatus;
 
   /**
-   * Waits for publishes already started to settle, ends every subscription (waiting for running
-   * handlers), and releases connections. Later `publish` and `subscribe` calls reject with
-   * reason `closed`. Calling it again returns the same promise.
+   * Waits for publishes already started to settle, ends every subscription (letting queued
+   * messages run and waiting for running handlers), and releases connections. Bounded on every
+   * driver: each of those waits gives up after the driver's `closeTimeoutMs` option (default
+   * 5000 ms), and close resolves anyway; a handler still running then is abandoned (its late
+   * completion is ignored; a group message it did not ack is redelivered to another member
+   * later). Later `publish` and `subscribe` calls reject with reason `closed`. Calling it again
+   * returns the same promise.
    */
   close(): Promise<void>;
 }

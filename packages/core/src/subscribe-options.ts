@@ -19,7 +19,8 @@ export interface ResolvedSubscribeOptions {
 
 /**
  * Checks a `subscribe` call the same way for every driver and fills in defaults.
- * Throws `invalid_channel`, `invalid_options` or `unsupported`.
+ * Throws `invalid_channel`, `invalid_options` (also for `from` with group mode), `invalid_position`
+ * (an empty or non-string `from`) or `unsupported` (group mode or `from` without the feature).
  */
 export function resolveSubscribeOptions(
   channel: string,
@@ -48,6 +49,8 @@ export function resolveSubscribeOptions(
   if (from !== undefined) {
     if (!features.has('replay')) throw new BusError('unsupported', 'this bus cannot replay from a position (feature "replay")');
     if (typeof from !== 'string' || from.length === 0) throw new BusError('invalid_position', 'from must be a position string');
+    // A group resumes from its own committed state; `from` is for broadcast subscriptions.
+    if (mode === 'group') throw new BusError('invalid_options', 'from cannot be combined with mode "group": a group resumes from its own committed position');
   }
   const maxAttempts = options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1000) {

@@ -35,13 +35,4 @@ export class BroadcastSubscribers {
     if (current instanceof Set) for (const subscription of current) subscription.offer(message);
     else current.offer(message);
   }
-
-  all(): LocalSubscription[] {
-    const all: LocalSubscription[] = [];
-    for (const current of this.channels.values()) {
-      if (current instanceof Set) all.push(...current);
-      else all.push(current);
-    }
-    return all;
-  }
 }

@@ -24,7 +24,7 @@ export class ConsumerGroup {
     for (let tried = 0; tried < this.members.length; tried += 1) {
       const member = this.members[this.next % this.members.length] as LocalSubscription;
       this.next = (this.next + 1) % this.members.length;
-      if (member.offer(message, false)) return true;
+      if (member.push(message)) return true;
     }
     this.members[0]?.reportOverflow(message);
     return false;

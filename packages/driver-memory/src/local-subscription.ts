@@ -1,14 +1,5 @@
-import {
-  reportSubscriptionError,
-  BusError,
-  DeliveryQueue,
-  type BusLogger,
-  type Message,
-  type MessageHandler,
-  type ReplayStart,
-  type ResolvedSubscribeOptions,
-  type Subscription,
-} from '@app/core';
+import { BusError, type BusLogger, type Message, type MessageHandler, type ReplayStart } from '@app/core';
+import { DriverSubscription, type ResolvedSubscribeOptions } from '@app/core/driver';
 
 /**
  * What every subscription of one bus shares: one object per bus rather than closures and fields
@@ -17,80 +8,46 @@ import {
 export interface SubscriptionHost {
   readonly logger: BusLogger;
   readonly maxPending: number;
-  /** A message whose handler failed. */
-  failed(subscription: LocalSubscription, message: Message, error: unknown): void;
+  readonly closeTimeoutMs: number;
+  /** A group message whose handler failed: redeliver or dead-letter it. */
+  failed(subscription: LocalSubscription, message: Message, error: Error): void;
   /** Called once when the subscription ends, to take it off its channel. */
   detach(subscription: LocalSubscription): void;
 }
 
-/** One subscriber: a bounded queue in front of its handler. */
-export class LocalSubscription implements Subscription {
-  readonly mode;
-  /** Made on the first message: an idle subscription costs no queue. */
-  private queue: DeliveryQueue<Message> | undefined;
-  private ended = false;
-
+/**
+ * One subscriber: the core skeleton (a bounded queue in front of its handler; a broadcast
+ * subscriber past the bound ends with `position_expired`), with group failures handed to the bus.
+ */
+export class LocalSubscription extends DriverSubscription {
   constructor(
-    readonly channel: string,
-    readonly replay: ReplayStart,
+    channel: string,
+    replay: ReplayStart,
     /** See {@link Subscription.startPosition}; undefined in group mode. */
-    readonly startPosition: string | undefined,
-    private readonly handler: MessageHandler,
-    readonly options: ResolvedSubscribeOptions,
+    startPosition: string | undefined,
+    handler: MessageHandler,
+    options: ResolvedSubscribeOptions,
     private readonly host: SubscriptionHost,
   ) {
-    this.mode = options.mode;
+    super({ channel, replay, handler, options, maxPending: host.maxPending, closeTimeoutMs: host.closeTimeoutMs, logger: host.logger });
+    if (startPosition !== undefined) this.startAfter(startPosition);
   }
 
-  get active(): boolean {
-    return !this.ended;
-  }
-
-  /** Queues a message; false when this subscriber's queue is full or it has ended. */
-  offer(message: Message, reportOverflow = true): boolean {
-    if (this.ended) return false;
-    this.queue ??= new DeliveryQueue((queued) => this.deliver(queued), this.host.maxPending);
-    if (this.queue.push(message)) return true;
-    if (reportOverflow) this.reportOverflow(message);
-    return false;
-  }
-
+  /** A group message no member could take (every queue full): dropped, and said so. */
   reportOverflow(message: Message): void {
     this.reportError(
-      new BusError('internal', `subscriber on "${this.channel}" is ${this.queue?.size ?? 0} messages behind; message ${message.id} was dropped`),
+      new BusError('internal', `every member of group "${this.options.group}" on "${this.channel}" is ${this.waiting} messages behind; message ${message.id} was dropped`),
       message,
     );
   }
 
-  reportError(error: Error, message?: Message): void {
-    reportSubscriptionError(this.options.onError, this.host.logger, this.channel, error, message);
+  protected detach(): void {
+    this.host.detach(this);
   }
 
-  /** Lets queued messages finish, for at most `timeoutMs`, then ends. */
-  async drainAndEnd(timeoutMs: number): Promise<void> {
-    await this.queue?.drainedWithin(timeoutMs);
-    await this.unsubscribe();
-  }
-
-  async unsubscribe(): Promise<void> {
-    if (!this.ended) {
-      this.ended = true;
-      this.host.detach(this);
-    }
-    await this.queue?.stop();
-  }
-
-  /** Runs the handler; returns a promise only for a handler that returned one (the queue waits for it). */
-  private deliver(message: Message): Promise<void> | undefined {
-    if (this.ended) return undefined;
-    let result: void | Promise<void>;
-    try {
-      result = this.handler(message);
-    } catch (error) {
-      this.host.failed(this, message, error);
-      return undefined;
-    }
-    if (result === undefined) return undefined;
-    return Promise.resolve(result).then(undefined, (error: unknown) => this.host.failed(this, message, error));
+  protected override settled(message: Message, error: Error | undefined): void {
+    if (error === undefined) return;
+    if (this.mode === 'broadcast') this.reportError(error, message);
+    else this.host.failed(this, message, error);
   }
 }

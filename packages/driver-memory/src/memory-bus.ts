@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   BusError,
-  deadLetterHeaders,
-  lazyMessage,
-  preparePublish,
-  resolveSubscribeOptions,
   type BusFeature,
   type BusLimits,
   type BusStatus,
@@ -17,6 +13,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@app/core';
+import { BusLifecycle, deadLetterHeaders, lazyMessage, preparePublish, resolveSubscribeOptions } from '@app/core/driver';
 import { BroadcastSubscribers } from './broadcast-subscribers.js';
 import { ConsumerGroup } from './consumer-group.js';
 import { History } from './history.js';
@@ -42,7 +39,7 @@ export class MemoryBus implements MessageBus {
   private readonly broadcast = new BroadcastSubscribers();
   private readonly groups = new Map<string, Map<string, ConsumerGroup>>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
-  private closing: Promise<void> | undefined;
+  private readonly lifecycle: BusLifecycle;
   /** A fan-out is running; a publish now waits in `reentrant`. */
   private fanningOut = false;
   private readonly reentrant: Message[] = [];
@@ -55,20 +52,22 @@ export class MemoryBus implements MessageBus {
   constructor(private readonly options: ResolvedMemoryBusOptions) {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
     this.history = new History(options.historyPerChannel, options.historyTotal);
+    this.lifecycle = new BusLifecycle('memory', options.closeTimeoutMs, options.logger);
     this.host = {
       logger: options.logger,
       maxPending: options.maxPendingPerSubscription,
+      closeTimeoutMs: options.closeTimeoutMs,
       failed: (subscription, message, error) => this.handleFailure(subscription, message, error),
       detach: (subscription) => this.detach(subscription),
     };
   }
 
   status(): BusStatus {
-    return this.closing === undefined ? 'ready' : 'closed';
+    return this.lifecycle.status(() => 'ready');
   }
 
   async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
     const prepared = preparePublish(channel, data, options, this.limits);
     this.seq += 1;
     // The encoded payload travels as dataJson; `data` is decoded from it only if a subscriber reads
@@ -128,7 +127,7 @@ export class MemoryBus implements MessageBus {
   }
 
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
     const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
     let replay: ReplayStart = 'none';
     let backlog: readonly Message[] = [];
@@ -148,8 +147,9 @@ export class MemoryBus implements MessageBus {
       start = formatPosition(position.epoch, position.seq);
     }
     const startPosition = resolved.mode === 'broadcast' ? start : undefined;
-    const subscription = new LocalSubscription(channel, replay, startPosition, handler as MessageHandler, resolved, this.host);
-    // Backlog and registration happen in one synchronous step, so replay meets live with no gap.
+    const subscription = this.lifecycle.adopt(new LocalSubscription(channel, replay, startPosition, handler as MessageHandler, resolved, this.host));
+    // Backlog and registration happen in one synchronous step, so replay meets live with no gap. A
+    // backlog over the bound ends the subscription with position_expired at once.
     for (const message of backlog) subscription.offer(message);
     // From a handler, mid fan-out: the message being fanned out is in the backlog already (or was
     // published before this subscribe), so the subscription joins once that message is through.
@@ -166,20 +166,11 @@ export class MemoryBus implements MessageBus {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    for (const timer of this.redeliveries) clearTimeout(timer);
-    this.redeliveries.clear();
-    const all = this.broadcast.all();
-    for (const groups of this.groups.values()) for (const group of groups.values()) all.push(...group.members);
-    await Promise.all(all.map((subscription) => subscription.drainAndEnd(this.options.closeTimeoutMs)));
-  }
-
-  private assertOpen(): void {
-    if (this.closing !== undefined) throw new BusError('closed', 'the memory bus is closed');
+    return this.lifecycle.close(async () => {
+      for (const timer of this.redeliveries) clearTimeout(timer);
+      this.redeliveries.clear();
+      await this.lifecycle.endSubscriptions();
+    });
   }
 
   private groupFor(channel: string, name: string): ConsumerGroup {
@@ -210,12 +201,8 @@ export class MemoryBus implements MessageBus {
     if (groups?.size === 0) this.groups.delete(channel);
   }
 
-  private handleFailure(subscription: LocalSubscription, message: Message, error: unknown): void {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    if (subscription.mode === 'broadcast') {
-      subscription.reportError(cause, message);
-      return;
-    }
+  /** A group handler failed: dead-letter after `maxAttempts`, else hand the message out again after a pause. */
+  private handleFailure(subscription: LocalSubscription, message: Message, error: Error): void {
     const { maxAttempts, deadLetterChannel, group } = subscription.options;
     if (message.attempt >= maxAttempts) {
       this.publish(deadLetterChannel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) }).catch(

@@ -9,13 +9,18 @@ export interface MemoryBusOptions {
   /** Largest accepted message in bytes (JSON data plus headers). Default: 1048576 (1 MiB). */
   readonly maxPayloadBytes?: number;
   /**
-   * Messages waiting for one subscription's handler. A subscription that falls further behind
-   * loses the overflow and hears about it through `onError`. Default: 10000.
+   * Messages waiting for one subscription's handler. A broadcast subscription that falls further
+   * behind is ended with a `position_expired` error through `onError` (nothing is skipped: resume
+   * with `from` = the last position handled); a group message no member can take is dropped and
+   * reported. Default: 10000.
    */
   readonly maxPendingPerSubscription?: number;
   /** Pause before a failed group message is handed out again, in ms. Default: 50. */
   readonly redeliveryDelayMs?: number;
-  /** How long `close()` lets queued deliveries finish before dropping them, in ms. Default: 5000. */
+  /**
+   * How long `close()` lets queued deliveries finish before dropping them, and how long `close()`
+   * and `unsubscribe()` wait for a handler still running before abandoning it, in ms. Default: 5000.
+   */
   readonly closeTimeoutMs?: number;
   /** Where driver warnings go. Default: a logger that drops everything. */
   readonly logger?: BusLogger;

@@ -1,7 +1,7 @@
 import { BusError, silentLogger, type Message, type Subscription } from '@app/core';
 import { Inbox, expectBusError } from '@app/core/testing';
 import { createMemoryBus, driver } from '@app/driver-memory';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 describe('memory bus history', () => {
   it('replays within the per-channel history and reports truncation past it', async () => {
@@ -74,18 +74,18 @@ describe('memory bus history', () => {
 });
 
 describe('memory bus limits', () => {
-  it('drops the overflow of a subscriber that falls too far behind and says so', async () => {
+  it('ends a broadcast subscriber that falls too far behind with one position_expired, and from its last position it resumes with no gap', async () => {
     const bus = createMemoryBus({ maxPendingPerSubscription: 5 });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
     const errors: Error[] = [];
-    const handled: unknown[] = [];
-    await bus.subscribe(
+    const handled: Message[] = [];
+    const slow = await bus.subscribe(
       'slow:1',
       async (message: Message) => {
-        handled.push(message.data);
+        handled.push(message);
         await gate;
       },
       { onError: (error) => errors.push(error) },
@@ -94,12 +94,45 @@ describe('memory bus limits', () => {
     await bus.subscribe('slow:1', fast.handler);
     for (let index = 0; index < 10; index += 1) await bus.publish('slow:1', index);
     await fast.waitFor(10, 2000);
-    // One is running, five wait, four did not fit.
-    expect(errors).toHaveLength(4);
-    expect(errors[0]?.message).toContain('dropped');
+    // One is running, five waited, the sixth did not fit: ended, reported once the running handler returned.
+    expect(errors).toEqual([]);
     release();
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]).toBeInstanceOf(BusError);
+    expect((errors[0] as BusError).reason).toBe('position_expired');
+    expect((errors[0] as BusError).isRetryable).toBe(true);
+    expect(errors[0]?.message).toContain('"slow:1"');
+    expect(errors[0]?.message).toContain('5 messages');
+    expect(handled.map((message) => message.data)).toEqual([0]);
+    await slow.unsubscribe();
+    const rest = new Inbox();
+    await bus.subscribe('slow:1', rest.handler, { from: handled.at(-1)!.position });
+    await rest.waitFor(9, 2000);
+    expect(rest.data).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await bus.close();
-    expect(handled).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('close and unsubscribe give up on a handler that never returns after closeTimeoutMs', async () => {
+    const bus = createMemoryBus({ closeTimeoutMs: 200 });
+    const started: unknown[] = [];
+    const stuck = await bus.subscribe('stuck:1', async (message: Message) => {
+      started.push(message.data);
+      await new Promise(() => {});
+    });
+    const group = await bus.subscribe('stuck:1', () => new Promise<void>(() => {}), { mode: 'group', group: 'g' });
+    await bus.publish('stuck:1', 'a');
+    await bus.publish('stuck:1', 'b');
+    await vi.waitFor(() => expect(started).toEqual(['a']));
+    let begun = Date.now();
+    await group.unsubscribe();
+    expect(Date.now() - begun).toBeLessThan(2000);
+    expect(Date.now() - begun).toBeGreaterThanOrEqual(150);
+    begun = Date.now();
+    await bus.close();
+    expect(Date.now() - begun).toBeLessThan(2000);
+    expect(started).toEqual(['a']);
+    await stuck.unsubscribe();
   });
 
   it('rejects bad factory options with a BusError invalid_options and a clear message, as every factory does', async () => {
