@@ -1,8 +1,8 @@
 import { defineBusDriver, type MessageBus } from '@app/core';
-import { optionsFromEnv, REDIS_SETTINGS } from './env-options.js';
 import type { RedisBusOptions } from './options.js';
 import { RedisBus } from './redis-bus.js';
 import { resolveOptions } from './resolve-options.js';
+import { REDIS_SETTINGS } from './settings.js';
 
 export type { RedisBusOptions } from './options.js';
 
@@ -20,8 +20,8 @@ export function createRedisBus(options: RedisBusOptions = {}): MessageBus {
 /** `BUS=redis`: settings from `REDIS_*` variables (only `REDIS_URL` is needed). */
 export const driver = defineBusDriver({
   name: 'redis',
-  settings: REDIS_SETTINGS,
+  settings: REDIS_SETTINGS.settings,
   create(env, { logger }) {
-    return createRedisBus({ ...optionsFromEnv(env), logger });
+    return createRedisBus({ ...REDIS_SETTINGS.fromEnv(env), logger });
   },
 });
