@@ -2,11 +2,11 @@ import type { BusLogger } from '@app/core';
 
 /** Options of {@link createMemoryBus}. Every field is optional. */
 export interface MemoryBusOptions {
-  /** Messages kept per channel for replay with `from`. Default: 1000. */
+  /** Messages kept per channel for replay with `from`, 1 to 1000000. Default: 1000. */
   readonly historyPerChannel?: number;
-  /** Messages kept across all channels; the oldest go first. Default: 100000. */
+  /** Messages kept across all channels; the oldest go first. 1 to 10000000. Default: 100000. */
   readonly historyTotal?: number;
-  /** Largest accepted message in bytes (JSON data plus headers). Default: 1048576 (1 MiB). */
+  /** Largest accepted message in bytes (JSON data plus headers), 1024 to 67108864. Default: 1048576 (1 MiB). */
   readonly maxPayloadBytes?: number;
   /**
    * Messages waiting for one subscription's handler. A broadcast subscription that falls further
