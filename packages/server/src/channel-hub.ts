@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
-import { describeError, type Message, type MessageBus, type Subscription } from '@app/core';
+import { describeError, isBusError, type Message, type MessageBus, type Subscription } from '@app/core';
 import type { Logger } from 'pino';
 import { ServerMetrics } from './metrics.js';
 import { messageFrame } from './server-frames.js';
@@ -15,20 +15,40 @@ export interface ChannelListener {
    * frame went to the client now (the hub counts those as deliveries).
    */
   onChannelMessage(message: Message, frame: string, framed: Buffer): boolean;
+  /**
+   * The shared subscription lost messages (it fell behind and the bus no longer kept what came
+   * after its last message, or it could not be resumed at all): the listener stays joined until
+   * it leaves, but its client must resume from the last message it got, with `since`.
+   */
+  onChannelGap(channel: string): void;
 }
 
-interface ChannelEntry {
+/** What a channel's bus subscriptions write to: the listeners and where the stream stands. */
+interface SharedStream {
   readonly listeners: Set<ChannelListener>;
-  /** Joins started, counted before the subscription is live so an early leave cannot drop it under another joiner. */
-  members: number;
-  readonly subscription: Promise<Subscription>;
   /**
    * The position of the last message handed to the listeners, or, before the first, the bus
-   * subscription's `startPosition`: a listener that joins now gets exactly the messages after it.
+   * subscription's `startPosition`: a listener that joins now gets exactly the messages after it,
+   * and a subscription that fell behind resumes after it.
    */
-  readonly positionOf: { position: string | undefined };
+  position: string | undefined;
+}
+
+interface ChannelEntry extends SharedStream {
+  /** Joins started, counted before the subscription is live so an early leave cannot drop it under another joiner. */
+  members: number;
+  /** The first bus subscription: joins wait for it. */
+  readonly subscription: Promise<Subscription>;
+  /** The bus subscription delivering now: the first, or the one that resumed it after `position_expired`. */
+  current: Promise<Subscription>;
   /** Set once the bus subscription is being ended: shutdown and a last leave may both try. */
   ended: boolean;
+}
+
+/** A bus subscription being made; a resumed one holds its messages until `release` (see ChannelHub.resume). */
+interface Attempt {
+  readonly subscription: Promise<Subscription>;
+  release(): void;
 }
 
 /**
@@ -36,6 +56,11 @@ interface ChannelEntry {
  * local listeners, so a thousand players in one room cost one Kafka/Redis subscription, not a
  * thousand. The bus handler only hands frames to sockets (it never waits on a client), so one
  * slow client cannot hold back the others.
+ *
+ * When the driver ends the subscription because it fell behind (`position_expired`), the hub
+ * subscribes again from the last message it handed out, so listeners see no gap and no
+ * duplicate; only when the bus no longer kept those messages (`replay: 'truncated'`), or the
+ * new subscription fails, does each listener hear of the gap (`onChannelGap`).
  */
 @injectable()
 export class ChannelHub {
@@ -56,7 +81,7 @@ export class ChannelHub {
    * Adds a listener to the channel; resolves once it receives every message published from now
    * on, with the position it starts after when the bus tells positions (a client that reconnects
    * before its first message resumes from there). `leave` removes it again; the last one out ends
-   * the bus subscription.
+   * the bus subscription. Rejects with the bus's error when the subscription cannot be made.
    */
   async join(channel: string, listener: ChannelListener): Promise<string | undefined> {
     const entry = this.channels.get(channel) ?? this.open(channel);
@@ -69,7 +94,7 @@ export class ChannelHub {
       throw error;
     }
     entry.listeners.add(listener);
-    return entry.positionOf.position;
+    return entry.position;
   }
 
   /** Removes a listener that joined `channel`; does nothing when it is not there (left already, or shutdown). */
@@ -92,28 +117,103 @@ export class ChannelHub {
   }
 
   private open(channel: string): ChannelEntry {
-    const listeners = new Set<ChannelListener>();
-    // Apart from the entry, which exists only once subscribe() returned: the handler writes here from the first message.
-    const started: { position: string | undefined } = { position: undefined };
-    const subscription = this.bus.subscribe(
-      channel,
-      (message) => {
-        started.position = message.position;
-        this.fanOut(listeners, message);
-      },
-      { onError: (error) => this.logger.warn({ channel, err: describeError(error) }, 'shared subscription error') },
-    );
-    const entry: ChannelEntry = { listeners, members: 0, subscription, positionOf: started, ended: false };
+    const stream: SharedStream = { listeners: new Set(), position: undefined };
+    // The entry exists only once subscribe() returned; a position_expired comes after that.
+    let entry: ChannelEntry | undefined;
+    const { subscription } = this.subscribe(channel, stream, undefined, () => {
+      if (entry !== undefined) void this.resume(channel, entry);
+    });
+    entry = Object.assign(stream, { members: 0, subscription, current: subscription, ended: false });
     this.channels.set(channel, entry);
     // Registered before any join awaits the subscription, so it runs first: a joiner sees the start.
     subscription.then(
       (subscribed) => {
-        started.position ??= subscribed.startPosition;
+        stream.position ??= subscribed.startPosition;
         this.metrics.busSubscriptions.inc();
       },
       () => undefined,
     );
     return entry;
+  }
+
+  /**
+   * One bus subscription of the stream. Messages of one the driver ended are ignored; a resuming
+   * one holds its messages until released, so that listeners hear of a gap before any message
+   * after it.
+   */
+  private subscribe(channel: string, stream: SharedStream, from: string | undefined, onExpired: () => void, resuming = false): Attempt {
+    let expired = false;
+    let held: Message[] | undefined = resuming ? [] : undefined;
+    const deliver = (message: Message): void => {
+      stream.position = message.position;
+      this.fanOut(stream.listeners, message);
+    };
+    const subscription = this.bus.subscribe(
+      channel,
+      (message) => {
+        if (expired) return;
+        if (held !== undefined) held.push(message);
+        else deliver(message);
+      },
+      {
+        ...(from === undefined ? {} : { from }),
+        onError: (error) => {
+          if (isBusError(error) && error.reason === 'position_expired') {
+            if (!expired) onExpired();
+            expired = true;
+            return;
+          }
+          this.logger.warn({ channel, err: describeError(error) }, 'shared subscription error');
+        },
+      },
+    );
+    const release = (): void => {
+      const messages = held ?? [];
+      held = undefined;
+      for (const message of messages) if (!expired) deliver(message);
+    };
+    return { subscription, release };
+  }
+
+  /** The driver ended the subscription for falling behind: subscribe again after the last message handed out. */
+  private async resume(channel: string, entry: ChannelEntry): Promise<void> {
+    if (entry.ended) return;
+    const from = entry.position;
+    this.logger.warn({ channel, from }, 'shared subscription fell behind and was ended by the bus; resuming after the last message delivered');
+    const attempt = this.subscribe(channel, entry, from, () => void this.resume(channel, entry), true);
+    entry.current = attempt.subscription;
+    let resumed: Subscription;
+    try {
+      resumed = await attempt.subscription;
+    } catch (error) {
+      if (entry.ended) return;
+      this.metrics.busResumes.inc({ result: 'failed' });
+      this.logger.warn({ channel, err: describeError(error) }, 'could not resume the shared subscription; its clients resume on their own');
+      // A later join opens a fresh subscription; the listeners here are told and resubscribe.
+      if (this.channels.get(channel) === entry) this.channels.delete(channel);
+      this.metrics.busSubscriptions.dec();
+      entry.ended = true;
+      this.gap(channel, entry);
+      return;
+    }
+    // Left meanwhile (last leave or shutdown): unsubscribe() ended this one, nobody to tell.
+    if (entry.ended) return;
+    // Without `from` (no position known, or a bus without replay) nothing proves the stream whole.
+    const lost = from === undefined || resumed.replay !== 'exact';
+    this.metrics.busResumes.inc({ result: lost ? 'truncated' : 'exact' });
+    if (lost) this.gap(channel, entry);
+    attempt.release();
+  }
+
+  private gap(channel: string, entry: ChannelEntry): void {
+    // A copy: listeners leave (and may empty the entry) while told.
+    for (const listener of [...entry.listeners]) {
+      try {
+        listener.onChannelGap(channel);
+      } catch (error) {
+        this.logger.error({ channel, err: describeError(error) }, 'channel listener failed');
+      }
+    }
   }
 
   private fanOut(listeners: ReadonlySet<ChannelListener>, message: Message): void {
@@ -143,7 +243,8 @@ export class ChannelHub {
     if (entry.ended) return;
     entry.ended = true;
     try {
-      const subscription = await entry.subscription;
+      // The one delivering now; a resume started after this point sees `ended` and stops.
+      const subscription = await entry.current;
       await subscription.unsubscribe();
       this.metrics.busSubscriptions.dec();
     } catch (error) {

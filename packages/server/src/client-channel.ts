@@ -1,8 +1,8 @@
-import { describeError, type Message, type MessageBus, type ReplayStart, type Subscription } from '@app/core';
+import { describeError, isBusError, type Message, type MessageBus, type ReplayStart, type Subscription } from '@app/core';
 import type { Logger } from 'pino';
 import type { ChannelHub, ChannelListener } from './channel-hub.js';
 import type { ServerMetrics } from './metrics.js';
-import { ReplayHandover } from './replay-handover.js';
+import { ReplayHandover, type HandoverSink } from './replay-handover.js';
 
 export interface ClientChannelOptions {
   readonly channel: string;
@@ -12,8 +12,14 @@ export interface ClientChannelOptions {
   readonly bus: MessageBus;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
-  /** Sends a message frame to the client. */
-  readonly forward: (frame: string) => void;
+  /** The client's side: where replayed and shared message frames go. */
+  readonly sink: HandoverSink;
+  /**
+   * Called once this channel can no longer promise the client every message: the shared
+   * subscription lost some, or the replay fell behind the bus's bound (`position_expired`). The
+   * owner ends the channel and has the client resume from the last message it got.
+   */
+  readonly onGap: () => void;
   /** Bound on what a replay handover may hold in memory. */
   readonly maxPending: number;
   /** Bytes of shared frames held during a `since` handover before it is given up. */
@@ -24,21 +30,20 @@ export interface ClientChannelOptions {
  * One client's subscription to one channel resumed with `since`: a listener on the instance's
  * shared subscription plus a private replay subscription, spliced by ReplayHandover. (A plain
  * subscription needs none of this: the connection itself listens on the hub.)
+ *
+ * The dependency runs one way: this class feeds the handover and reads its `replayWanted`; the
+ * handover reports only to the client's sink, never back here.
  */
 export class ClientChannel implements ChannelListener {
   private closed = false;
   private joined = false;
   private replay: Subscription | undefined;
-  private replayStopWanted = false;
   private started: ReplayStart = 'exact';
   private readonly handover: ReplayHandover;
 
   private constructor(private readonly options: ClientChannelOptions) {
     this.handover = new ReplayHandover({
-      forward: (frame) => {
-        if (!this.closed) options.forward(frame);
-      },
-      stopReplay: () => this.stopReplay(),
+      sink: options.sink,
       maxPending: options.maxPending,
       maxPendingBytes: options.maxPendingBytes,
       ordered: options.bus.features.has('orderedPerChannel'),
@@ -50,7 +55,10 @@ export class ClientChannel implements ChannelListener {
     return this.started;
   }
 
-  /** Resolves once the client receives the replay and then every message published from now on. */
+  /**
+   * Resolves once the client receives the replay and then every message published from now on.
+   * Rejects with the bus's error when the replay cannot start (`invalid_position`, ...).
+   */
   static async open(options: ClientChannelOptions): Promise<ClientChannel> {
     const { channel, since, hub, bus } = options;
     const result = new ClientChannel(options);
@@ -61,9 +69,9 @@ export class ClientChannel implements ChannelListener {
     }
     let replay: Subscription;
     try {
-      replay = await bus.subscribe(channel, (message) => result.handover.onReplay(message), {
+      replay = await bus.subscribe(channel, (message) => result.onReplay(message), {
         from: since,
-        onError: (error) => options.logger.warn({ channel, err: describeError(error) }, 'replay subscription error'),
+        onError: (error) => result.replayFailed(error),
       });
     } catch (error) {
       result.close();
@@ -72,16 +80,21 @@ export class ClientChannel implements ChannelListener {
     options.metrics.busSubscriptions.inc();
     result.started = replay.replay;
     result.replay = replay;
-    // The handover may have finished (or the client left) while subscribe was resolving.
-    const state = result.handover.state;
-    if (result.closed || state === 'live' || state === 'skipping') result.stopReplay(true);
+    // The shared stream may have taken over (or the client left) while subscribe was resolving.
+    result.settle();
     return result;
   }
 
-  onChannelMessage(message: Message, frame: string): boolean {
-    // The handover forwards (and counts) what it sends itself.
-    this.handover.onShared(message, frame);
+  onChannelMessage(message: Message, _frame: string, framed: Buffer): boolean {
+    if (this.closed) return false;
+    // The handover sends (and the sink counts) what it forwards itself.
+    this.handover.onShared(message, framed);
+    this.settle();
     return false;
+  }
+
+  onChannelGap(): void {
+    if (!this.closed) this.options.onGap();
   }
 
   /** Stops delivery to the client at once; the bus side is released in the background. */
@@ -89,12 +102,32 @@ export class ClientChannel implements ChannelListener {
     if (this.closed) return;
     this.closed = true;
     if (this.joined) this.options.hub.leave(this.options.channel, this);
-    this.stopReplay();
+    this.endReplay();
   }
 
-  private stopReplay(force = false): void {
-    if (this.replayStopWanted && !force) return;
-    this.replayStopWanted = true;
+  private onReplay(message: Message): void {
+    if (this.closed) return;
+    this.handover.onReplay(message);
+    this.settle();
+  }
+
+  private replayFailed(error: unknown): void {
+    // The driver ended a replay that fell behind: the client resumes from what it got.
+    if (isBusError(error) && error.reason === 'position_expired') {
+      this.replay = undefined;
+      this.options.metrics.busSubscriptions.dec();
+      this.onChannelGap();
+      return;
+    }
+    this.options.logger.warn({ channel: this.options.channel, err: describeError(error) }, 'replay subscription error');
+  }
+
+  /** Ends the replay once the shared stream has taken over or the client left. */
+  private settle(): void {
+    if (this.closed || !this.handover.replayWanted) this.endReplay();
+  }
+
+  private endReplay(): void {
     const replay = this.replay;
     if (replay === undefined) return;
     this.replay = undefined;

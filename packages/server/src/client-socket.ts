@@ -16,6 +16,9 @@ export interface SendPolicy {
 /** `sent`; `closed`: the socket is no longer open; `full`: over the limit, the caller closes with 4008. */
 export type SendResult = 'sent' | 'closed' | 'full';
 
+/** What a Connection uses of its socket; a test connection factory may wrap a ClientSocket in it. */
+export type ConnectionSocket = Pick<ClientSocket, 'ws' | 'send' | 'sendFramed' | 'close'>;
+
 const NOT_HELD = 0;
 const HELD_FOR_WINDOW = 1;
 const HELD_FOR_TICK = 2;

@@ -74,8 +74,8 @@ export class ConnectionPublishes {
   private withinRate(channel: string, id: string | undefined): boolean {
     const { publishRatePerConnection: ratePerSecond, publishBurstPerConnection: burst } = this.deps.config;
     if (ratePerSecond === 0) return true;
-    this.rate ??= new PublishRate({ ratePerSecond, burst });
-    const verdict = this.rate.take();
+    this.rate ??= new PublishRate({ ratePerSecond, burst }, this.deps.clock.now());
+    const verdict = this.rate.take(this.deps.clock.now());
     if (verdict === 'allowed') return true;
     if (verdict === 'limited') {
       this.owner.sendError('rate_limited', `over ${ratePerSecond} publishes per second (burst ${burst}); slow down and publish again`, id, channel);

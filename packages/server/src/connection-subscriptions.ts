@@ -1,37 +1,33 @@
 import type { Logger } from 'pino';
 import type { Action } from './auth/channel-grants.js';
 import { busErrorCode } from './bus-error-code.js';
+import type { ResumedChannel } from './channel-factory.js';
 import type { ChannelListener } from './channel-hub.js';
-import { ClientChannel } from './client-channel.js';
 import type { ConnectionDeps } from './connection.js';
 import { ConnectionPresence, type PresenceOwner } from './presence/connection-presence.js';
 import type { ErrorCode } from './protocol.js';
+import type { HandoverSink } from './replay-handover.js';
 import { unsubscribedFrame } from './server-frames.js';
-
-/** Shared messages a recovering client may hold while its replay catches up. */
-const MAX_HANDOVER_PENDING = 10_000;
 
 /** A plain subscription's entry: the connection itself listens on the hub. */
 const LIVE = 'live';
 
 /** What the subscriptions need of their connection; the connection itself, not closures per client. */
-export interface SubscriptionOwner extends ChannelListener, PresenceOwner {
+export interface SubscriptionOwner extends ChannelListener, PresenceOwner, HandoverSink {
   /** Closed or shutting down: a subscribe that completes now is undone instead of acked. */
   readonly stopped: boolean;
   readonly log: Logger;
   /** `position` only in the ack of a plain subscribe, when the bus gave one (see ChannelHub.join). */
   ack(id: string | undefined, position?: string): void;
   sendError(code: ErrorCode, message: string, id: string | undefined, channel?: string): void;
-  /** Sends a frame of a `since` replay (or of the live stream behind it). */
-  forwardReplayed(frame: string): void;
 }
 
 /**
- * One connection's channels: `subscribe` (plain, on the hub, or resumed with `since` through a
- * ClientChannel), `unsubscribe`, and ending them all when the connection goes.
+ * One connection's channels: `subscribe` (plain, on the hub, or resumed with `since` through the
+ * channel factory), `unsubscribe`, and ending them all when the connection goes.
  */
 export class ConnectionSubscriptions {
-  private readonly subscribed = new Map<string, ClientChannel | typeof LIVE>();
+  private readonly subscribed = new Map<string, ResumedChannel | typeof LIVE>();
   /** Membership of the subscribed channels, their join/leave events (`presence: true`) and presence queries. */
   readonly presence: ConnectionPresence;
 
@@ -99,6 +95,20 @@ export class ConnectionSubscriptions {
     this.presence.revoke((channel) => access.allows(channel, 'presence'));
   }
 
+  /**
+   * The channel's stream can no longer promise every message (the instance's subscription fell
+   * behind and the bus had dropped what came after it, or the client's replay fell behind): ends
+   * the subscription with an `unsubscribed` frame of code `position_expired`, and the client
+   * subscribes again with `since` = the position of the last message it got.
+   */
+  gap(channel: string): void {
+    if (!this.subscribed.has(channel)) return;
+    this.end(channel);
+    this.owner.send(
+      unsubscribedFrame(channel, 'position_expired', `the server's subscription to "${channel}" fell behind; subscribe again with "since" set to the position of the last message you received`),
+    );
+  }
+
   /** Ends every subscription; safe to call more than once. */
   releaseAll(): void {
     for (const [channel, subscription] of this.subscribed) this.stop(channel, subscription);
@@ -125,20 +135,9 @@ export class ConnectionSubscriptions {
   }
 
   private async resume(channel: string, since: string, id: string | undefined, presence: boolean): Promise<void> {
-    let subscription: ClientChannel;
+    let subscription: ResumedChannel;
     try {
-      subscription = await ClientChannel.open({
-        channel,
-        since,
-        hub: this.deps.hub,
-        bus: this.deps.bus,
-        logger: this.owner.log,
-        metrics: this.deps.metrics,
-        forward: (frame) => this.owner.forwardReplayed(frame),
-        maxPending: MAX_HANDOVER_PENDING,
-        // A client may have this much waiting in its socket anyway; held frames get the same bound.
-        maxPendingBytes: this.deps.config.sendBufferLimitBytes,
-      });
+      subscription = await this.deps.channels.open({ channel, since, logger: this.owner.log, sink: this.owner, onGap: () => this.gap(channel) });
     } catch (error) {
       this.failed(error, channel, id);
       return;
@@ -167,7 +166,7 @@ export class ConnectionSubscriptions {
     this.owner.sendError(code, message, id, channel);
   }
 
-  private stop(channel: string, subscription: ClientChannel | typeof LIVE): void {
+  private stop(channel: string, subscription: ResumedChannel | typeof LIVE): void {
     if (subscription === LIVE) this.deps.hub.leave(channel, this.owner);
     else subscription.close();
     this.presence.removed(channel);

@@ -5,8 +5,10 @@ import type { Action } from './auth/channel-grants.js';
 import { ConnectionAuth } from './auth/connection-auth.js';
 import type { ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
 import { USER_HEADER } from './auth/user-header.js';
+import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelHub } from './channel-hub.js';
-import type { ClientSocket } from './client-socket.js';
+import type { ConnectionSocket } from './client-socket.js';
+import type { Clock } from './clock.js';
 import { CLOSE_CODES } from './close-codes.js';
 import type { ServerConfig } from './config.js';
 import { ConnectionSubscriptions, type SubscriptionOwner } from './connection-subscriptions.js';
@@ -30,6 +32,18 @@ export interface ConnectionDeps {
   readonly auth: UpgradeAuth | undefined;
   /** The welcome frame, the same for every client of this server. */
   readonly welcome: string;
+  /** The time token expiry and publish rates are measured in. */
+  readonly clock: Clock;
+  /** Makes the channels a client resumes with `since`. */
+  readonly channels: ChannelFactory;
+}
+
+/** Where one connection comes from: what differs from one connection to the next. */
+export interface ConnectionOrigin {
+  /** Number of this connection within its server, for the id. */
+  readonly serial: number;
+  /** The verified token's subject and grants; undefined for an anonymous client (no auth configured). */
+  readonly identity: ConnectionIdentity | undefined;
   /** Called once when the connection's socket has closed. */
   readonly onClosed: (connection: Connection) => void;
 }
@@ -62,14 +76,12 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
   private readonly auth: ConnectionAuth | undefined;
 
   constructor(
-    private readonly socket: ClientSocket,
+    private readonly socket: ConnectionSocket,
     private readonly deps: ConnectionDeps,
-    /** Number of this connection within its server, for the id. */
-    private readonly serial: number,
-    /** The verified token's subject and grants; undefined for an anonymous client (no auth configured). */
-    identity: ConnectionIdentity | undefined,
+    private readonly origin: ConnectionOrigin,
   ) {
-    this.auth = identity === undefined || deps.auth === undefined ? undefined : new ConnectionAuth(identity, deps.auth, () => this.expired());
+    const identity = origin.identity;
+    this.auth = identity === undefined || deps.auth === undefined ? undefined : new ConnectionAuth(identity, deps.auth, deps.clock, () => this.expired());
     this.subscriptions = new ConnectionSubscriptions(this, deps, this.auth?.sub);
     this.work = new PendingWork(socket.ws, deps.config.maxPendingFramesPerConnection, (error) => this.handlerFailed(error));
     this.publishes = new ConnectionPublishes(this, deps, this.work, identity === undefined ? undefined : { headers: { [USER_HEADER]: identity.sub } }, identity?.sub);
@@ -79,7 +91,7 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
 
   /** `<instance>/<n>`, as in the logs. */
   get id(): string {
-    return `${this.deps.config.instanceId}/${this.serial}`;
+    return `${this.deps.config.instanceId}/${this.origin.serial}`;
   }
 
   /** The connection's logger, made on first use: a pino child per idle connection is costly. */
@@ -141,12 +153,17 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
     return this.check(this.socket.sendFramed(framed));
   }
 
+  /** The shared subscription of a plain-subscribed channel lost messages: the client resumes with `since`. */
+  onChannelGap(channel: string): void {
+    this.subscriptions.gap(channel);
+  }
+
   socketClosed(code: number, reason: Buffer): void {
     this.release();
     if (this.logger !== undefined || this.deps.logger.isLevelEnabled('debug')) {
       this.log.debug({ code, reason: reason.toString() }, 'connection closed');
     }
-    this.deps.onClosed(this);
+    this.origin.onClosed(this);
     for (const resolve of this.closeWaiters?.splice(0) ?? []) resolve();
   }
 
@@ -252,10 +269,14 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
     this.sendError('internal_error', 'internal error', undefined);
   }
 
-  forwardReplayed(frame: string): void {
-    if (this.send(frame)) {
-      this.deps.metrics.messagesDelivered.add();
-    }
+  sendReplayed(frame: string): void {
+    if (this.send(frame)) this.deps.metrics.messagesDelivered.add();
+  }
+
+  sendShared(framed: Buffer): void {
+    if (this.stopped || !this.check(this.socket.sendFramed(framed))) return;
+    this.deps.metrics.messagesDelivered.add();
+    this.deps.metrics.framesSent.add();
   }
 
   ack(id: string | undefined, position?: string): void {

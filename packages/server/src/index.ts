@@ -6,3 +6,7 @@ export { WS_PATH, WsServer } from './ws-server.js';
 export { API_SETTINGS, loadApiSettings, type ApiSettings } from './http/api-keys.js';
 export { API_PUBLISH_PATH } from './http/api-publish.js';
 export * as tokens from './tokens.js';
+export { systemClock, type Clock } from './clock.js';
+export type { AcceptedSocket, ConnectionFactory } from './connection-factory.js';
+export type { ChannelFactory, ChannelRequest, ResumedChannel } from './channel-factory.js';
+export type { HandoverSink } from './replay-handover.js';

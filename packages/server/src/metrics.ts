@@ -15,6 +15,7 @@ export class ServerMetrics {
   readonly errors: Counter<'code'>;
   readonly disconnects: Counter<'reason'>;
   readonly busSubscriptions: Gauge;
+  readonly busResumes: Counter<'result'>;
   readonly upgradesRefused: Counter<'reason'>;
   readonly forbidden: Counter<'action'>;
   readonly apiPublishes: Counter<'result'>;
@@ -53,6 +54,12 @@ export class ServerMetrics {
     this.busSubscriptions = new Gauge({
       name: 'realtime_bus_subscriptions',
       help: 'Bus subscriptions held by this instance (shared per channel, plus replays in progress).',
+      registers,
+    });
+    this.busResumes = new Counter({
+      name: 'realtime_bus_resumes_total',
+      help: 'Shared channel subscriptions the bus ended for falling behind (position_expired) and the hub resumed, by result: exact (no gap), truncated (messages lost; the clients were told to resume with since) or failed (the clients were told, and resubscribe).',
+      labelNames: ['result'],
       registers,
     });
     this.upgradesRefused = new Counter({

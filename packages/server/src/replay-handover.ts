@@ -9,11 +9,16 @@ import { messageFrame } from './server-frames.js';
  */
 export type HandoverState = 'replaying' | 'skipping' | 'live' | 'dedicated';
 
+/** Where a handover sends the client's frames: the client's side, which knows nothing of the handover. */
+export interface HandoverSink {
+  /** A message from the replay, encoded for this client alone. */
+  sendReplayed(frame: string): void;
+  /** A message of the shared stream, in the WebSocket frame the hub made once for every client. */
+  sendShared(framed: Buffer): void;
+}
+
 export interface ReplayHandoverOptions {
-  /** Sends a message frame to the client. */
-  readonly forward: (frame: string) => void;
-  /** Ends the replay subscription; called at most once, when the shared stream takes over. */
-  readonly stopReplay: () => void;
+  readonly sink: HandoverSink;
   /** Shared messages held while the replay catches up, and replayed positions remembered. */
   readonly maxPending: number;
   /** Bytes of held shared frames; past it the handover is abandoned like past `maxPending`. */
@@ -37,10 +42,14 @@ export interface ReplayHandoverOptions {
  *    ends and shared messages are skipped until the first one it did not send.
  * Memory stays bounded: past `maxPending` messages or `maxPendingBytes` the handover is abandoned and the replay subscription
  * simply remains this client's stream, which the bus guarantees is complete on its own.
+ *
+ * It only reports outward, through its sink; whoever feeds it reads {@link replayWanted} after
+ * each message and ends the replay subscription once that is false. Shared messages keep the
+ * hub's frame, so a recovered client writes the same bytes as every other client.
  */
 export class ReplayHandover {
   private current: HandoverState;
-  private pending: { position: string; frame: string }[] = [];
+  private pending: { position: string; framed: Buffer }[] = [];
   /** Index in `pending` of each held position, so a replay message finds its match at once. */
   private readonly pendingAt = new Map<string, number>();
   private pendingBytes = 0;
@@ -55,10 +64,15 @@ export class ReplayHandover {
     return this.current;
   }
 
+  /** False once the shared stream has taken over (`live`, `skipping`): the replay subscription can end. */
+  get replayWanted(): boolean {
+    return this.current === 'replaying' || this.current === 'dedicated';
+  }
+
   /** A message from the client's replay subscription. */
   onReplay(message: Message): void {
     if (this.current === 'dedicated') {
-      this.options.forward(messageFrame(message));
+      this.options.sink.sendReplayed(messageFrame(message));
       return;
     }
     if (this.current !== 'replaying') return;
@@ -66,11 +80,12 @@ export class ReplayHandover {
     if (meet !== undefined) {
       const held = this.pending.slice(meet);
       this.dropPending();
-      this.goLive();
-      for (const entry of held) this.options.forward(entry.frame);
+      this.current = 'live';
+      this.replayed.clear();
+      for (const entry of held) this.options.sink.sendShared(entry.framed);
       return;
     }
-    this.options.forward(messageFrame(message));
+    this.options.sink.sendReplayed(messageFrame(message));
     this.replayed.add(message.position);
     if (this.replayed.size > this.options.maxPending) {
       const oldest = this.replayed.values().next();
@@ -78,11 +93,11 @@ export class ReplayHandover {
     }
   }
 
-  /** A message from the shared channel subscription, with its encoded frame. */
-  onShared(message: Message, frame: string): void {
+  /** A message from the shared channel subscription, with the hub's WebSocket frame of it. */
+  onShared(message: Message, framed: Buffer): void {
     switch (this.current) {
       case 'live':
-        this.options.forward(frame);
+        this.options.sink.sendShared(framed);
         return;
       case 'dedicated':
         return;
@@ -90,18 +105,17 @@ export class ReplayHandover {
         if (this.replayed.delete(message.position)) return;
         this.replayed.clear();
         this.current = 'live';
-        this.options.forward(frame);
+        this.options.sink.sendShared(framed);
         return;
       case 'replaying':
         if (this.replayed.delete(message.position)) {
           // The replay already sent this one: it is ahead, and the shared stream can take over at once.
           this.current = 'skipping';
-          this.options.stopReplay();
           return;
         }
         this.pendingAt.set(message.position, this.pending.length);
-        this.pending.push({ position: message.position, frame });
-        this.pendingBytes += Buffer.byteLength(frame);
+        this.pending.push({ position: message.position, framed });
+        this.pendingBytes += framed.length;
         if (this.pending.length > this.options.maxPending || this.pendingBytes > this.options.maxPendingBytes) {
           this.dropPending();
           this.replayed.clear();
@@ -115,11 +129,5 @@ export class ReplayHandover {
     this.pending = [];
     this.pendingAt.clear();
     this.pendingBytes = 0;
-  }
-
-  private goLive(): void {
-    this.current = 'live';
-    this.replayed.clear();
-    this.options.stopReplay();
   }
 }

@@ -13,7 +13,7 @@ import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { presenceSettings } from './presence/presence-settings.js';
 import { createBusWhenReachable, listenOn, startingServer } from './starting-server.js';
-import { WS_SERVER } from './tokens.js';
+import { BUS, LOGGER, WS_SERVER } from './tokens.js';
 import type { WsServer } from './ws-server.js';
 
 export interface StartServerOptions {
@@ -25,6 +25,16 @@ export interface StartServerOptions {
   readonly bus?: MessageBus;
   /** Default: pino JSON logs to stdout at `LOG_LEVEL`. */
   readonly logger?: Logger;
+  /**
+   * Parts to use instead of the defaults: a tsyringe container (make one with
+   * `container.createChildContainer()`) in which values or container-scoped classes are
+   * registered under {@link tokens}: `CLOCK`, `CONNECTION_FACTORY`, `CHANNEL_FACTORY`,
+   * `CHANNEL_HUB`, `PRESENCE_HUB`, `HTTP_ROUTES`, `LOGGER`, `BUS`. The server's own scope is a
+   * child of it and registers a default only under a token it does not hold. A `BUS` or `LOGGER`
+   * there wins over the `bus` and `logger` options; a `BUS` there stays open at `close()`, like
+   * `bus`. Default: none, every part is the server's own.
+   */
+  readonly container?: DependencyContainer;
 }
 
 export interface RunningServer {
@@ -35,6 +45,7 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly bus: MessageBus;
   readonly metrics: ServerMetrics;
+  /** The server's own scope (a child of the `container` option, if any): its parts resolve there under {@link tokens}. */
   readonly container: DependencyContainer;
   /** Graceful shutdown; closes the bus only if the server created it. */
   close(): Promise<void>;
@@ -54,13 +65,19 @@ async function listenWhileBusStarts(config: ServerConfig, logger: Logger): Promi
   return http;
 }
 
+/** The part `parts` registers under `token`, if it does. */
+function resolved<T>(parts: DependencyContainer | undefined, token: symbol): T | undefined {
+  return parts?.isRegistered(token, true) === true ? parts.resolve<T>(token) : undefined;
+}
+
 /** Starts one server instance: the entry point for `main.ts`, tests and embedding. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
   const config: ServerConfig = { ...loadConfig(env), ...options.config };
   // `options.config` skips loadConfig's checks; this one spans two settings.
   presenceSettings(config);
-  const logger = options.logger ?? createLogger(config);
+  const parts = options.container;
+  const logger = resolved<Logger>(parts, LOGGER) ?? options.logger ?? createLogger(config);
   // Before the bus: bad AUTH_* settings should fail the start without connecting anything.
   const auth = loadUpgradeAuth(env);
   if (auth === undefined) {
@@ -71,19 +88,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   // Before the bus too: a short or doubled API key stops the start.
   const api = loadApiSettings(env);
-  const ownsBus = options.bus === undefined;
+  const givenBus = resolved<MessageBus>(parts, BUS) ?? options.bus;
+  const ownsBus = givenBus === undefined;
   // Listening before the bus is up: a load balancer sees a live process whose /readyz says 503
   // while the bus connects (for as long as that takes), not a refused port.
   const http = ownsBus ? await listenWhileBusStarts(config, logger) : undefined;
   let bus: MessageBus;
   try {
-    bus = options.bus ?? (await createBusWhenReachable(() => createBus(config.bus, env, logger), logger));
+    bus = givenBus ?? (await createBusWhenReachable(() => createBus(config.bus, env, logger), logger));
   } catch (error) {
     http?.close();
     throw error;
   }
   const metrics = new ServerMetrics();
-  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth }, api, ...(http === undefined ? {} : { http }) });
+  const container = createServerContainer({ config, logger, metrics, bus, auth: auth === undefined ? {} : { auth }, api, ...(http === undefined ? {} : { http }) }, parts);
   const server = container.resolve<WsServer>(WS_SERVER);
   let port: number;
   try {

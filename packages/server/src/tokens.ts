@@ -1,10 +1,15 @@
 /**
  * Injection tokens: every dependency is resolved by one of these, never by a class, so that
- * tests and embedders can swap any part (the bus above all) without touching the server.
+ * tests and embedders can swap any part without touching the server: register a replacement in
+ * a child container (`container.createChildContainer()` from tsyringe) and pass it to
+ * `startServer({ container })`; the server registers its defaults only under tokens that
+ * container does not hold.
  */
 export const CONFIG = Symbol('ServerConfig');
+/** The pino `Logger`. */
 export const LOGGER = Symbol('Logger');
 export const METRICS = Symbol('ServerMetrics');
+/** The `MessageBus`. One registered in the container given to `startServer` stays the caller's: the server does not close it. */
 export const BUS = Symbol('MessageBus');
 export const CHANNEL_HUB = Symbol('ChannelHub');
 /** `PresenceHub`: who is subscribed to each channel, across instances. */
@@ -17,3 +22,9 @@ export const HTTP_SERVER = Symbol('HttpServer');
 export const AUTH = Symbol('AuthMode');
 /** `ApiSettings`: the HTTP API's keys (none: the API is off) and whether /metrics needs one. */
 export const API = Symbol('ApiSettings');
+/** `Clock`: the time token expiry and publish rates are measured in. Default: `systemClock`. */
+export const CLOCK = Symbol('Clock');
+/** `ConnectionFactory`: how a `Connection` is made for an accepted socket. */
+export const CONNECTION_FACTORY = Symbol('ConnectionFactory');
+/** `ChannelFactory`: how a client's channel resumed with `since` (a `ClientChannel`) is made. */
+export const CHANNEL_FACTORY = Symbol('ChannelFactory');

@@ -6,23 +6,21 @@ import { inject, injectable } from 'tsyringe';
 import { describeError, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
+import type { AuthMode, ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
 import { refuseUnauthorized, refuseUpgrade, selectProtocol, type UpgradeRefusal } from './auth/upgrade-response.js';
 import { redactTokenFromUrl } from './auth/token-extraction.js';
 import { ChannelHub } from './channel-hub.js';
-import { ClientSocket, type SendPolicy } from './client-socket.js';
 import type { ServerConfig } from './config.js';
-import { Connection, type ConnectionDeps } from './connection.js';
-import { FlushScheduler } from './flush-scheduler.js';
+import type { Connection } from './connection.js';
+import type { ConnectionFactory } from './connection-factory.js';
 import { HttpRoutes } from './http-routes.js';
 import { ConnectionLimit, TOO_MANY_CONNECTIONS } from './limits/connection-limit.js';
 import { OriginPolicy, originNotAllowed } from './limits/origin-policy.js';
 import { RAW_SECURITY_HEADER_LINES } from './http/security-headers.js';
 import { ServerMetrics } from './metrics.js';
 import { PresenceHub } from './presence/presence-hub.js';
-import { welcomeFrame } from './server-frames.js';
 import { handOver, listenOn } from './starting-server.js';
-import { AUTH, BUS, CHANNEL_HUB, CONFIG, HTTP_ROUTES, HTTP_SERVER, LOGGER, METRICS, PRESENCE_HUB } from './tokens.js';
+import { AUTH, BUS, CHANNEL_HUB, CONFIG, CONNECTION_FACTORY, HTTP_ROUTES, HTTP_SERVER, LOGGER, METRICS, PRESENCE_HUB } from './tokens.js';
 
 /** The WebSocket endpoint; every other path is refused on upgrade. */
 export const WS_PATH = '/ws';
@@ -31,11 +29,6 @@ export const WS_PATH = '/ws';
 const CLOSE_GRACE_MS = 2000;
 /** How long publishes already with the bus get to be answered at shutdown, before the 1001 close. */
 const ANSWER_GRACE_MS = 2000;
-
-/** How the server authenticates upgrades: with `auth`, or (none) every client is anonymous. */
-export interface AuthMode {
-  readonly auth?: UpgradeAuth;
-}
 
 export interface CloseOptions {
   /** Also close the bus (flushing pending publishes). True when the server created the bus. */
@@ -51,8 +44,6 @@ export class WsServer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private connectionCount = 0;
-  private readonly deps: ConnectionDeps;
-  private readonly sendPolicy: SendPolicy;
   private readonly origins: OriginPolicy;
   private readonly limit: ConnectionLimit;
 
@@ -66,6 +57,7 @@ export class WsServer {
     @inject(HTTP_ROUTES) private readonly routes: HttpRoutes,
     @inject(AUTH) private readonly authMode: AuthMode,
     @inject(HTTP_SERVER) http: Server,
+    @inject(CONNECTION_FACTORY) private readonly connectionFactory: ConnectionFactory,
   ) {
     // Served by the start-up answers until now (see starting-server.ts): from here on, by the routes.
     handOver(http);
@@ -80,20 +72,8 @@ export class WsServer {
       perMessageDeflate: false,
       handleProtocols: (protocols) => selectProtocol(protocols),
     });
-    this.sendPolicy = {
-      limitBytes: config.sendBufferLimitBytes,
-      tick: new FlushScheduler(0),
-      window: new FlushScheduler(config.sendCoalesceMs),
-    };
     this.origins = new OriginPolicy(config.allowedOrigins);
     this.limit = new ConnectionLimit(config.maxConnections);
-    const welcome = welcomeFrame({
-      instance: config.instanceId,
-      driver: bus.driver,
-      maxFrameBytes: config.maxFrameBytes,
-      maxSubscriptions: config.maxSubscriptionsPerConnection,
-    });
-    this.deps = { config, logger, metrics, bus, hub, presence, auth: authMode.auth, welcome, onClosed: (connection) => this.closed(connection) };
     this.wss.on('error', (error) => this.logger.error({ err: describeError(error) }, 'websocket server error'));
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }
@@ -223,7 +203,7 @@ export class WsServer {
     // From here ws handles the socket's errors.
     socket.off('error', this.onUpgradeError);
     this.connectionCount += 1;
-    const connection = new Connection(new ClientSocket(webSocket, socket, this.sendPolicy), this.deps, this.connectionCount, identity);
+    const connection = this.connectionFactory.create({ ws: webSocket, raw: socket, serial: this.connectionCount, identity, onClosed: this.onClosed });
     this.connections.add(connection);
     this.metrics.connections.inc();
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ connection: connection.id, remote: request.socket.remoteAddress, sub: identity?.sub }, 'client connected');
@@ -231,9 +211,10 @@ export class WsServer {
     if (this.closing !== undefined) connection.shutdown(ANSWER_GRACE_MS);
   }
 
-  private closed(connection: Connection): void {
+  /** One function for every connection, not a closure each. */
+  private readonly onClosed = (connection: Connection): void => {
     if (this.connections.delete(connection)) this.metrics.connections.dec();
-  }
+  };
 
   private heartbeat(): void {
     for (const connection of this.connections) connection.heartbeat();

@@ -8,24 +8,46 @@ function message(seq: number): Message {
 
 function setup(options: { maxPending?: number; maxPendingBytes?: number; ordered?: boolean } = {}) {
   const sent: number[] = [];
+  /** Every shared frame sent, as the object the hub made: the handover must not copy or re-encode it. */
+  const sharedSent: Buffer[] = [];
+  const framesOf = new Map<number, Buffer>();
   let stops = 0;
+  let replayRunning = true;
   const handover = new ReplayHandover({
-    forward: (frame) => sent.push((JSON.parse(frame) as { data: number }).data),
-    stopReplay: () => {
-      stops += 1;
+    sink: {
+      sendReplayed: (frame) => sent.push((JSON.parse(frame) as { data: number }).data),
+      sendShared: (framed) => {
+        sharedSent.push(framed);
+        sent.push((JSON.parse(framed.toString()) as { data: number }).data);
+      },
     },
     maxPending: options.maxPending ?? 100,
     maxPendingBytes: options.maxPendingBytes ?? 1_000_000,
     ordered: options.ordered ?? true,
   });
-  const shared = (seq: number): void => handover.onShared(message(seq), JSON.stringify({ data: seq }));
-  const replay = (seq: number): void => handover.onReplay(message(seq));
-  return { handover, sent, shared, replay, stops: () => stops };
+  // As ClientChannel does: after each message, end the replay once it is no longer wanted.
+  const settle = (): void => {
+    if (replayRunning && !handover.replayWanted) {
+      replayRunning = false;
+      stops += 1;
+    }
+  };
+  const shared = (seq: number): void => {
+    const framed = Buffer.from(JSON.stringify({ data: seq }));
+    framesOf.set(seq, framed);
+    handover.onShared(message(seq), framed);
+    settle();
+  };
+  const replay = (seq: number): void => {
+    handover.onReplay(message(seq));
+    settle();
+  };
+  return { handover, sent, sharedSent, framesOf, shared, replay, stops: () => stops };
 }
 
 describe('ReplayHandover', () => {
   it('holds shared messages while the replay is behind, then switches without gap or duplicate', () => {
-    const { handover, sent, shared, replay, stops } = setup();
+    const { handover, sent, sharedSent, framesOf, shared, replay, stops } = setup();
     replay(1);
     shared(3);
     replay(2);
@@ -36,6 +58,9 @@ describe('ReplayHandover', () => {
     shared(5);
     expect(sent).toEqual([1, 2, 3, 4, 5]);
     expect(stops()).toBe(1);
+    // Held and live shared messages go out as the hub's own frames, not re-encoded copies.
+    expect(sharedSent).toEqual([framesOf.get(3), framesOf.get(4), framesOf.get(5)]);
+    sharedSent.forEach((framed, index) => expect(framed).toBe(framesOf.get(index + 3)));
   });
 
   it('skips shared messages the replay already sent when the replay is ahead', () => {

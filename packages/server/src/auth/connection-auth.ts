@@ -1,9 +1,7 @@
+import type { Clock } from '../clock.js';
 import type { Action } from './channel-grants.js';
 import type { ErrorCode } from '../protocol.js';
 import type { ConnectionIdentity, UpgradeAuth } from './upgrade-auth.js';
-
-/** setTimeout's longest delay (about 24.8 days); a later expiry is re-armed in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export type RefreshResult = { readonly ok: true } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
@@ -12,12 +10,14 @@ export type RefreshResult = { readonly ok: true } | { readonly ok: false; readon
  * its token for a newer one of the same `sub`, and the timer that ends it when the token runs out.
  */
 export class ConnectionAuth {
-  private timer: NodeJS.Timeout | undefined;
+  private cancel: (() => void) | undefined;
   private stopped = false;
 
   constructor(
     private identity: ConnectionIdentity,
     private readonly auth: UpgradeAuth,
+    /** Whose time `exp` is compared with and waited for. */
+    private readonly clock: Clock,
     /** Called once the token's `exp` plus the tolerance has passed without a refresh. */
     private readonly onExpired: () => void,
   ) {
@@ -51,19 +51,17 @@ export class ConnectionAuth {
   /** The connection has ended: no expiry will fire. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
   }
 
   private arm(): void {
-    clearTimeout(this.timer);
-    const delay = Math.min(Math.max(this.identity.closeAt - Date.now(), 0), MAX_TIMER_MS);
-    this.timer = setTimeout(() => {
+    this.cancel?.();
+    // The clock's timers do not keep the process alive: the connection does, not its expiry.
+    this.cancel = this.clock.schedule(this.identity.closeAt - this.clock.now(), () => {
       if (this.stopped) return;
-      if (Date.now() >= this.identity.closeAt) this.onExpired();
+      if (this.clock.now() >= this.identity.closeAt) this.onExpired();
       else this.arm();
-    }, delay);
-    // The connection keeps the process busy, not its expiry timer.
-    this.timer.unref();
+    });
   }
 }

@@ -26,6 +26,11 @@ export type UpgradeVerdict =
   | { readonly ok: true; readonly identity: ConnectionIdentity }
   | { readonly ok: false; readonly reason: TokenErrorReason; readonly message: string };
 
+/** How the server authenticates upgrades: with `auth`, or (none) every client is anonymous. A wrapper, so "no auth" can be registered in a container. */
+export interface AuthMode {
+  readonly auth?: UpgradeAuth;
+}
+
 /**
  * Checks the token of a WebSocket upgrade request and compiles its channel grants. One per server
  * (so one verifier, and a JWKS fetched and cached once), made by {@link loadUpgradeAuth}.

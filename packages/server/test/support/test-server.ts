@@ -1,6 +1,7 @@
 import type { MessageBus } from '@app/core';
 import { createMemoryBus, type MemoryBusOptions } from '@app/driver-memory';
 import { pino, type Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
 import { afterEach } from 'vitest';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/index.js';
 import { TestClient } from './test-client.js';
@@ -24,6 +25,8 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Default: silent. */
   readonly logger?: Logger;
+  /** Parts swapped in (a child container with replacements under `tokens`), as `startServer` takes it. */
+  readonly container?: DependencyContainer;
 }
 
 /** A server on a free loopback port with an in-memory bus, stopped after the test. */
@@ -34,6 +37,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config: { port: 0, host: '127.0.0.1', instanceId: 'test-instance', ...options.config },
     bus,
     logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.container === undefined ? {} : { container: options.container }),
   });
   started.push(server);
   buses.push(bus);
