@@ -1,11 +1,11 @@
-import { BusError, type Message, type Subscription } from '@app/core';
+import { BusError, type Message } from '@app/core';
+import { DriverSubscription, type DriverSubscriptionSettings } from '@app/core/driver';
 import type { Redis } from 'ioredis';
 import { decodeEntry } from './entry-codec.js';
 import type { LiveListener } from './live-channels.js';
 import type { LiveEntry } from './announcement.js';
 import { parseEntries } from './replies.js';
 import { compareIds } from './stream-id.js';
-import { asError, Subscriber } from './subscriber.js';
 
 /** What a broadcast subscription needs from its bus. */
 export interface BroadcastHost {
@@ -36,8 +36,7 @@ const RETRY_MAX_MS = 2000;
  * anything else (a missed announcement, an entry another tool added) makes it read the stream
  * from its last id. Nothing is skipped or delivered twice.
  */
-export class BroadcastSubscription extends Subscriber implements LiveListener {
-  readonly mode = 'broadcast' as const;
+export class BroadcastSubscription extends DriverSubscription implements LiveListener {
   /** Id of the last entry delivered to (or skipped by) this subscription. */
   private lastId = '0-0';
   private state: State = 'reading';
@@ -48,21 +47,24 @@ export class BroadcastSubscription extends Subscriber implements LiveListener {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private host: BroadcastHost | undefined;
-  private start: string | undefined;
 
-  /**
-   * The id delivery starts after (see {@link Subscription.startPosition}): every entry after it is
-   * delivered, held announcements of entries up to it are skipped. `0-0` for an empty stream.
-   */
-  get startPosition(): string | undefined {
-    return this.start;
+  constructor(
+    settings: DriverSubscriptionSettings,
+    /** The channel's stream key. */
+    readonly key: string,
+  ) {
+    super(settings);
   }
 
-  /** Starts after `afterId`: delivering announcements at once, or reading the stream first when `read` is set. */
+  /**
+   * Starts after `afterId`, which becomes the start position: every entry after it is delivered,
+   * held announcements of entries up to it are skipped (`0-0` for an empty stream). Delivers
+   * announcements at once, or reads the stream first when `read` is set.
+   */
   begin(host: BroadcastHost, afterId: string, read: boolean): void {
     this.host = host;
     this.lastId = afterId;
-    this.start = afterId;
+    this.startAfter(afterId);
     if (read || !this.settleHeld()) this.readStream();
   }
 
@@ -81,14 +83,10 @@ export class BroadcastSubscription extends Subscriber implements LiveListener {
     else this.readStream();
   }
 
-  protected async handle(message: Message): Promise<void> {
-    if (this.ended) return;
-    try {
-      await this.handler(message);
-    } catch (error) {
-      this.reportError(asError(error), message);
-    }
-    if (this.state === 'behind' && this.queue.size <= this.maxPending / 2) this.readStream();
+  /** After each handler call: report a failure, and read the stream again once a backlog drained to half. */
+  protected override settled(message: Message, error: Error | undefined): void {
+    if (error !== undefined) this.reportError(error, message);
+    if (this.state === 'behind' && this.waiting <= this.maxPending / 2) this.readStream();
   }
 
   protected detach(): void {
@@ -122,7 +120,7 @@ export class BroadcastSubscription extends Subscriber implements LiveListener {
   private deliver(streamId: string, message: Message | BusError): boolean {
     if (message instanceof BusError) {
       this.reportError(message);
-    } else if (!this.queue.push(message)) {
+    } else if (!this.push(message)) {
       this.state = 'behind';
       this.held = [];
       this.logger.debug({ channel: this.channel, lastId: this.lastId }, 'subscriber is behind; reading the stream again once it catches up');
@@ -170,7 +168,7 @@ export class BroadcastSubscription extends Subscriber implements LiveListener {
     } finally {
       // Cleared synchronously on the way out, so a request that comes right after starts a new read.
       this.reading = false;
-      if (this.state === 'behind' && this.queue.size <= this.maxPending / 2) this.readStream();
+      if (this.state === 'behind' && this.waiting <= this.maxPending / 2) this.readStream();
     }
   }
 

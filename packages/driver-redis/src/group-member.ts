@@ -1,11 +1,11 @@
-import type { BusLogger, Message } from '@app/core';
+import type { Message } from '@app/core';
+import { asError, DriverSubscription, type DriverSubscriptionSettings } from '@app/core/driver';
 import type { Redis } from 'ioredis';
 import { decodeEntry } from './entry-codec.js';
 import { isNoGroupError } from './map-error.js';
 import type { ResolvedRedisBusOptions } from './options.js';
 import { parseAutoClaim, parseDeliveryCounts, parseEntries, parseStreams, type StreamEntry } from './replies.js';
 import type { LiveChannels, LiveListener } from './live-channels.js';
-import { asError, Subscriber } from './subscriber.js';
 
 /** Entries one member reads at a time: few, so members share the work and little waits unacknowledged. */
 const GROUP_READ_COUNT = 16;
@@ -28,8 +28,7 @@ export interface GroupHost {
  * succeeds, `XCLAIM` to itself for a retry after a failure, `XAUTOCLAIM` of entries other
  * members left idle for `claimIdleMs`, and dead-lettering after `maxAttempts`.
  */
-export class GroupMember extends Subscriber implements LiveListener {
-  readonly mode = 'group' as const;
+export class GroupMember extends DriverSubscription implements LiveListener {
   private host: GroupHost | undefined;
   private consumer = '';
   private group = '';
@@ -47,6 +46,14 @@ export class GroupMember extends Subscriber implements LiveListener {
   private readonly retries = new Set<NodeJS.Timeout>();
   /** Ids queued or being handled here, so a claim never hands this member its own work twice. */
   private readonly inHand = new Set<string>();
+
+  constructor(
+    settings: DriverSubscriptionSettings,
+    /** The channel's stream key. */
+    readonly key: string,
+  ) {
+    super(settings);
+  }
 
   /** Starts reading as `consumer` of `group`; the bus has made it a listener of its channel already. */
   start(host: GroupHost, group: string, consumer: string): void {
@@ -72,23 +79,21 @@ export class GroupMember extends Subscriber implements LiveListener {
     if (this.pumping === undefined) this.pumping = this.pump().finally(() => (this.pumping = undefined));
   }
 
-  protected async handle(message: Message): Promise<void> {
+  /** After each handler call: `XACK` on success, a retry or dead letter on failure. */
+  protected override async settled(message: Message, error: Error | undefined): Promise<void> {
+    this.inHand.delete(message.position);
     const host = this.host;
-    if (this.ended || host === undefined) return;
-    try {
-      await this.handler(message);
-    } catch (error) {
+    if (host === undefined) return;
+    if (error !== undefined) {
       await this.failed(host, message, error);
       return;
-    } finally {
-      this.inHand.delete(message.position);
     }
     try {
       await host.command.call('XACK', [this.key, this.group, message.position]);
     } catch (error) {
       this.logger.warn({ channel: this.channel, messageId: message.id, err: error }, 'XACK failed; the message will be delivered again after claimIdleMs');
     }
-    if (this.queue.size === 0 && this.dirty) this.signal();
+    if (this.waiting === 0 && this.dirty) this.signal();
   }
 
   protected detach(): void {
@@ -117,7 +122,7 @@ export class GroupMember extends Subscriber implements LiveListener {
     if (host === undefined) return;
     const count = Math.min(GROUP_READ_COUNT, this.maxPending);
     let recreated = false;
-    while (this.dirty && !this.detached && this.queue.size === 0) {
+    while (this.dirty && !this.detached && this.waiting === 0) {
       this.dirty = false;
       const from = this.historyFrom;
       let entries: StreamEntry[];
@@ -155,7 +160,7 @@ export class GroupMember extends Subscriber implements LiveListener {
 
   private async tick(): Promise<void> {
     const host = this.host;
-    if (host === undefined || this.detached || this.claiming || this.queue.size > 0) return;
+    if (host === undefined || this.detached || this.claiming || this.waiting > 0) return;
     this.claiming = true;
     try {
       const reply = await host.command.call('XAUTOCLAIM', [this.key, this.group, this.consumer, host.options.claimIdleMs, this.claimCursor, 'COUNT', GROUP_READ_COUNT]);
@@ -190,7 +195,7 @@ export class GroupMember extends Subscriber implements LiveListener {
       await this.deadLetter(host, message, new Error(`delivered ${attempt - 1} times without being acknowledged`));
       return;
     }
-    if (this.detached || !this.queue.push(message)) return; // stays pending: claimed again later
+    if (this.detached || !this.push(message)) return; // stays pending: claimed again later
     this.inHand.add(entry.id);
   }
 

@@ -44,7 +44,11 @@ export interface RedisBusOptions {
   readonly connectTimeoutMs?: number;
   /** Longest wait for one Redis command (a publish, a subscribe step), in ms. Default: 10000. */
   readonly commandTimeoutMs?: number;
-  /** How long `close()` lets queued deliveries and publishes finish, in ms. Default: 5000. */
+  /**
+   * How long `close()` lets queued deliveries and publishes finish, and how long `close()` and
+   * `unsubscribe()` wait for a handler still running before abandoning it (a group message it did
+   * not ack is taken over by another member after `claimIdleMs`), in ms. Default: 5000.
+   */
   readonly closeTimeoutMs?: number;
   /**
    * Connection names are `<clientName>:command` and `<clientName>:subscriber` (see `CLIENT LIST`);

@@ -1,23 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BusError,
-  deadLetterHeaders,
-  preparePublish,
-  resolveSubscribeOptions,
-  withTimeout,
   type BusFeature,
   type BusLimits,
   type BusStatus,
   type Message,
   type MessageBus,
   type MessageHandler,
-  type PreparedPublish,
   type PublishOptions,
   type PublishReceipt,
-  type ResolvedSubscribeOptions,
+  type ReplayStart,
   type SubscribeOptions,
   type Subscription,
 } from '@app/core';
+import {
+  BusLifecycle,
+  deadLetterHeaders,
+  preparePublish,
+  resolveSubscribeOptions,
+  type DriverSubscriptionSettings,
+  type PreparedPublish,
+  type ResolvedSubscribeOptions,
+} from '@app/core/driver';
 import type { Redis } from 'ioredis';
 import { BroadcastSubscription, type BroadcastHost } from './broadcast-subscription.js';
 import { Connections } from './connections.js';
@@ -26,10 +29,9 @@ import { streamKey } from './keys.js';
 import { LiveChannels } from './live-channels.js';
 import { isBusyGroupError, mapRedisError } from './map-error.js';
 import type { ResolvedRedisBusOptions } from './options.js';
-import { newestId, replayStart, type StartPoint } from './replay-start.js';
+import { newestId, replayStart } from './replay-start.js';
 import { PublishScript } from './publish-script.js';
 import { parsePosition } from './stream-id.js';
-import type { Subscriber } from './subscriber.js';
 
 const FEATURES: readonly BusFeature[] = ['crossInstance', 'orderedPerChannel', 'replay', 'groups'];
 
@@ -50,15 +52,14 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
   private readonly publishScript: PublishScript;
   private readonly instanceId = randomBytes(4).toString('hex');
   private consumers = 0;
-  private readonly subscriptions = new Set<Subscriber>();
-  private readonly pending = new Set<Promise<unknown>>();
-  private closing: Promise<void> | undefined;
+  private readonly lifecycle: BusLifecycle;
 
   constructor(readonly options: ResolvedRedisBusOptions) {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
     // Durability is Redis's to give; the operator says whether it is configured (see RedisBusOptions.persistent).
     this.features = new Set(options.persistent ? [...FEATURES, 'persistent'] : FEATURES);
     this.readBatchSize = options.readBatchSize;
+    this.lifecycle = new BusLifecycle('redis', options.closeTimeoutMs, options.logger);
     this.connections = new Connections(options, options.logger);
     this.live = new LiveChannels(this.connections.subscriber, options.logger);
     this.publishScript = new PublishScript(this.connections.command, options.streamMaxLen);
@@ -70,25 +71,22 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
   }
 
   status(): BusStatus {
-    return this.closing === undefined ? this.connections.status() : 'closed';
+    return this.lifecycle.status(() => this.connections.status());
   }
 
   publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
     try {
-      this.assertOpen();
+      this.lifecycle.assertOpen();
       const prepared = preparePublish(channel, data, options, this.limits);
-      const work = this.append(prepared);
       // close() waits for these; nothing is dropped by closing.
-      this.pending.add(work);
-      void work.catch(() => undefined).finally(() => this.pending.delete(work));
-      return work;
+      return this.lifecycle.trackPublish(this.append(prepared));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
     const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
     const from = resolved.from === undefined ? undefined : parsePosition(resolved.from);
     const doing = `subscribe to "${channel}"`;
@@ -97,29 +95,28 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
       await this.connections.usable(doing);
       await this.connections.usable(doing, 'subscriber');
       if (resolved.mode === 'group') {
+        // A new group starts at the stream's end; an existing one keeps its own position (`from` is refused in group mode).
         const group = resolved.group as string;
-        const start: StartPoint = from === undefined ? { afterId: '$', replay: 'none' } : await replayStart(this.command, key, from);
-        const created = await this.ensureGroup(key, group, start.afterId);
-        // An existing group keeps its own position: `from` only places a group this call creates.
-        const member = new GroupMember(channel, key, created ? start.replay : 'none', ...this.subscriberArgs(handler, resolved));
+        await this.ensureGroup(key, group, '$');
+        const member = new GroupMember(this.settings(channel, 'none', handler, resolved), key);
         await this.live.add(key, channel, member);
-        if (this.closing !== undefined) {
+        if (this.lifecycle.closed) {
           this.live.remove(key, member);
-          this.assertOpen();
+          this.lifecycle.assertOpen();
         }
         this.consumers += 1;
-        this.subscriptions.add(member);
+        this.lifecycle.adopt(member);
         member.start(this, group, `${this.options.clientName}-${this.instanceId}-${this.consumers}`);
         return member;
       }
-      const replay: StartPoint | undefined = from === undefined ? undefined : await replayStart(this.command, key, from);
-      const subscription = new BroadcastSubscription(channel, key, replay?.replay ?? 'none', ...this.subscriberArgs(handler, resolved));
+      const replay = from === undefined ? undefined : await replayStart(this.command, key, from);
+      const subscription = new BroadcastSubscription(this.settings(channel, replay?.replay ?? 'none', handler, resolved), key);
       // Announcements are heard (and held) from here on; the start id read after this loses none.
       await this.live.add(key, channel, subscription);
       try {
         const afterId = replay?.afterId ?? (await newestId(this.command, key));
-        this.assertOpen();
-        this.subscriptions.add(subscription);
+        this.lifecycle.assertOpen();
+        this.lifecycle.adopt(subscription);
         subscription.begin(this, afterId, replay !== undefined);
         return subscription;
       } catch (error) {
@@ -127,13 +124,18 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
         throw error;
       }
     } catch (error) {
-      throw mapRedisError(error, doing, { closed: this.closing !== undefined });
+      throw mapRedisError(error, doing, { closed: this.lifecycle.closed });
     }
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.lifecycle.close(async () => {
+      await this.lifecycle.settlePublishes();
+      this.live.stop();
+      this.connections.retireSubscriber();
+      await this.lifecycle.endSubscriptions();
+      await this.connections.close(this.options.closeTimeoutMs);
+    });
   }
 
   async ensureGroup(key: string, group: string, startId: string): Promise<boolean> {
@@ -165,7 +167,7 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
       const position = await this.publishScript.run(key, prepared);
       return { id: prepared.id, position };
     } catch (error) {
-      throw mapRedisError(error, doing, { closed: this.closing !== undefined && this.connections.status() === 'closed' });
+      throw mapRedisError(error, doing, { closed: this.lifecycle.closed && this.connections.status() === 'closed' });
     }
   }
 
@@ -182,28 +184,9 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
     }
   }
 
-  /** The constructor arguments every subscriber shares, after channel, key and replay. */
-  private subscriberArgs<T>(handler: MessageHandler<T>, resolved: ResolvedSubscribeOptions) {
-    const onEnded = (ended: Subscriber): void => {
-      this.subscriptions.delete(ended);
-    };
-    return [handler as MessageHandler, resolved, this.options.maxPendingPerSubscription, this.options.logger, onEnded] as const;
-  }
-
-  private assertOpen(): void {
-    if (this.closing !== undefined) throw new BusError('closed', 'the redis bus is closed');
-  }
-
-  private async shutdown(): Promise<void> {
-    const { closeTimeoutMs, logger } = this.options;
-    try {
-      await withTimeout(Promise.allSettled([...this.pending]), closeTimeoutMs, 'started publishes to finish before close');
-    } catch (error) {
-      logger.warn({ err: error }, 'closing with publishes still in flight');
-    }
-    this.live.stop();
-    this.connections.retireSubscriber();
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.drainAndEnd(closeTimeoutMs)));
-    await this.connections.close(closeTimeoutMs);
+  /** What every subscription of this bus is made with. */
+  private settings<T>(channel: string, replay: ReplayStart, handler: MessageHandler<T>, options: ResolvedSubscribeOptions): DriverSubscriptionSettings {
+    const { maxPendingPerSubscription: maxPending, closeTimeoutMs, logger } = this.options;
+    return { channel, replay, handler: handler as MessageHandler, options, maxPending, closeTimeoutMs, logger };
   }
 }

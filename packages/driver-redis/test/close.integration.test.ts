@@ -34,4 +34,26 @@ describe('closing the redis bus', () => {
     expect(warnings).toEqual([]);
     expect(bus.status()).toBe('closed');
   });
+
+  it('gives up on handlers that never return after closeTimeoutMs, in unsubscribe and in close', async () => {
+    const bus = await readyBus({ url, keyPrefix, closeTimeoutMs: 300 });
+    const started: string[] = [];
+    const never = (label: string) => (): Promise<void> => {
+      started.push(label);
+      return new Promise<void>(() => {});
+    };
+    const member = await bus.subscribe('stuck:1', never('group'), { mode: 'group', group: 'stuck' });
+    await bus.subscribe('stuck:1', never('broadcast'));
+    await bus.publish('stuck:1', 'stuck');
+    await bus.publish('stuck:1', 'queued behind it');
+    await expect.poll(() => started.length, { timeout: 5000 }).toBe(2);
+    let begun = Date.now();
+    await member.unsubscribe();
+    expect(Date.now() - begun).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - begun).toBeLessThan(3000);
+    begun = Date.now();
+    await bus.close();
+    expect(Date.now() - begun).toBeLessThan(3000);
+    expect(started.sort()).toEqual(['broadcast', 'group']);
+  });
 });
