@@ -51,7 +51,10 @@ describe('configuration from the environment', () => {
       [{ KAFKA_SASL_MECHANISM: 'plain' }, 'KAFKA_SASL_USERNAME'],
       [{ KAFKA_SASL_USERNAME: 'app' }, 'KAFKA_SASL_MECHANISM'],
       [{ KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, 'KAFKA_SSL_CA_FILE'],
-      [{ KAFKA_CLIENT_ID: 'has space' }, 'clientId'],
+      [{ KAFKA_CLIENT_ID: 'has space' }, 'KAFKA_CLIENT_ID'],
+      [{ KAFKA_BROKERS: 'no-port' }, 'KAFKA_BROKERS'],
+      [{ KAFKA_TOPIC_PREFIX: 'a/b' }, 'KAFKA_TOPIC_PREFIX'],
+      [{ KAFKA_LOG_LEVEL: 'loud' }, 'KAFKA_LOG_LEVEL'],
       [{ KAFKA_LINGER_MS: 'soon' }, 'KAFKA_LINGER_MS'],
       [{ KAFKA_LINGER_MS: '5000' }, 'KAFKA_LINGER_MS'],
       [{ KAFKA_BATCH_MAX_BYTES: '10' }, 'KAFKA_BATCH_MAX_BYTES'],
@@ -61,6 +64,15 @@ describe('configuration from the environment', () => {
       expect(error.reason, JSON.stringify(env)).toBe('config');
       expect(error.message, JSON.stringify(env)).toContain(key);
     }
+  });
+
+  it('never puts the SASL password in an error or the settings it logs', async () => {
+    const env = { KAFKA_BROKERS: testBrokers().join(','), KAFKA_SASL_USERNAME: 'app', KAFKA_SASL_PASSWORD: 'hunter2' };
+    const error = await failure(async () => driver.create(env, { logger: silentLogger }));
+    expect(error.message).toContain('KAFKA_SASL_MECHANISM');
+    expect(error.message).not.toContain('hunter2');
+    const secret = driver.settings.filter((setting) => setting.secret === true).map((setting) => setting.env);
+    expect(secret).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
   });
 });
 
@@ -96,6 +108,19 @@ describe('SASL', () => {
       }
     });
   }
+
+  it('connects with SASL configured by the KAFKA_SASL_* variables (mechanism in any case)', async () => {
+    if (sasl === null) throw new Error(`no SASL listener to test against: ${inject('kafkaSaslMissing')}`);
+    const env = { KAFKA_BROKERS: sasl.brokers, KAFKA_TOPIC_PREFIX: topicPrefix, KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256', KAFKA_SASL_USERNAME: sasl.username, KAFKA_SASL_PASSWORD: sasl.password };
+    const bus = await driver.create(env, { logger: silentLogger });
+    try {
+      await roundTrip(bus);
+    } finally {
+      await bus.close();
+    }
+    const wrong = await failure(async () => driver.create({ ...env, KAFKA_SASL_PASSWORD: 'wrong-password' }, { logger: silentLogger }));
+    expect(wrong.reason).toBe('unauthorized');
+  });
 
   it('refuses a wrong password with a non-retryable unauthorized error, without hanging', async () => {
     if (sasl === null) throw new Error(`no SASL listener to test against: ${inject('kafkaSaslMissing')}`);
