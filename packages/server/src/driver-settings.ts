@@ -1,22 +1,13 @@
 import type { DriverSetting, Env } from '@app/core';
-
-const SECRET_NAME = /PASS|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|SASL/i;
-
-/** Hides the password in `scheme://user:password@host` values. */
-function withoutUrlPassword(value: string): string {
-  return value.replace(/(\/\/[^:/@\s]+:)[^@/\s]+@/g, '$1***@');
-}
+import { describeSettings } from '@app/core/driver';
 
 /**
- * A driver's settings as they take effect (value or default), safe to log: values of settings
- * whose name suggests a secret are replaced, and passwords inside URLs are masked.
+ * A driver's settings as they take effect (value or default), safe to log. Settings flagged
+ * `secret: true` show as `***` (empty when unset); passwords inside URLs are masked in every
+ * other value. A driver that flags none of its settings (written before the flag) keeps the old
+ * rule: names matching `PASS|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|SASL` are hidden, so nothing
+ * it had hidden becomes visible.
  */
 export function describeDriverSettings(settings: readonly DriverSetting[], env: Env): Record<string, string> {
-  const described: Record<string, string> = {};
-  for (const setting of settings) {
-    const raw = env[setting.env]?.trim();
-    const value = raw === undefined || raw === '' ? setting.default : raw;
-    described[setting.env] = SECRET_NAME.test(setting.env) && value !== '' ? '***' : withoutUrlPassword(value);
-  }
-  return described;
+  return describeSettings(settings, env);
 }

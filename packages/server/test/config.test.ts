@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { describeDriverSettings } from '../src/driver-settings.js';
+import { helpText } from '../src/help-text.js';
 import { loadConfig, startServer } from '../src/index.js';
 import { configErrorOf } from './support/config-error.js';
 
@@ -50,5 +51,23 @@ describe('configuration', () => {
     const env = { REDIS_URL: 'redis://user:hunter2@cache:6379', KAFKA_SASL_PASSWORD: 'hunter2' };
     const described = describeDriverSettings(settings, env);
     expect(described).toEqual({ REDIS_URL: 'redis://user:***@cache:6379', KAFKA_SASL_PASSWORD: '***', KAFKA_CLIENT_ID: 'app' });
+  });
+
+  it('hides a driver setting by its secret flag, also one whose name looks harmless, and marks it in --help', () => {
+    const settings = [
+      { env: 'NATS_NKEY_SEED', default: '', description: 'NKey seed.', secret: true },
+      { env: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Server.', secret: false },
+    ];
+    expect(describeDriverSettings(settings, { NATS_NKEY_SEED: 'SUAM-seed' })).toEqual({ NATS_NKEY_SEED: '***', NATS_URL: 'nats://127.0.0.1:4222' });
+    const help = helpText([], 'nats', settings);
+    expect(help).toMatch(/^ {2}NATS_NKEY_SEED +NKey seed\. \(default: \) \[secret: never logged\]$/m);
+    expect(help).toMatch(/^ {2}NATS_URL +Server\. \(default: nats:\/\/127\.0\.0\.1:4222\)$/m);
+  });
+
+  it('hides the SASL password of the built-in Kafka driver by its flag', async () => {
+    const { driver } = await import('@app/driver-kafka');
+    const described = describeDriverSettings(driver.settings, { KAFKA_SASL_PASSWORD: 'hunter2', KAFKA_SASL_USERNAME: 'app', KAFKA_BROKERS: 'b:9092' });
+    expect(described).toMatchObject({ KAFKA_SASL_PASSWORD: '***', KAFKA_SASL_USERNAME: '***', KAFKA_BROKERS: 'b:9092' });
+    expect(driver.settings.find((setting) => setting.env === 'KAFKA_SASL_PASSWORD')?.secret).toBe(true);
   });
 });
