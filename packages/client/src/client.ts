@@ -111,6 +111,8 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
         return;
       case 'unsubscribed':
         if (subscription === undefined) return;
+        // The server's stream fell behind: resume after the last message handed out, as after a reconnect.
+        if (frame.code === 'position_expired') return this.sendSubscribe(subscription);
         this.subscriptions.delete(subscription.channel);
         subscription.end(new ClientError(frame.code ?? 'forbidden', frame.message ?? 'the server ended the subscription', subscription.channel), true);
         return;

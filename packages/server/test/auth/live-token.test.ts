@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/index.js';
+import { tokens, type RunningServer } from '../../src/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { swappedParts } from '../support/swapped-parts.js';
 import type { TestClient } from '../support/test-client.js';
 import { connect, startTestServer } from '../support/test-server.js';
 import { AUTH_ENV, nowS, signToken } from './support/token-helpers.js';
 
-function authServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  return startTestServer({ env: { ...AUTH_ENV, ...env } });
+function authServer(env: Record<string, string> = {}, clock?: ManualClock): Promise<RunningServer> {
+  // The clock, when given, is swapped in through a child container, as any part is.
+  const container = clock === undefined ? undefined : swappedParts([[tokens.CLOCK, clock]]);
+  return startTestServer({ env: { ...AUTH_ENV, ...env }, ...(container === undefined ? {} : { container }) });
 }
 
 async function connectAs(server: RunningServer, token: string): Promise<TestClient> {
@@ -84,26 +88,34 @@ describe('refresh: a new token on a live connection', () => {
 });
 
 describe('token expiry on a live connection', () => {
-  it('closes with 4001 "token expired" once exp plus the tolerance has passed', async () => {
-    const server = await authServer({ AUTH_CLOCK_TOLERANCE_S: '1' });
-    const alice = await connectAs(server, await signToken({ sub: 'alice', channels: GAME, exp: nowS() + 1 }));
-    const opened = Date.now();
+  it('closes with 4001 "token expired" once exp plus the tolerance has passed on the server clock', async () => {
+    const clock = new ManualClock();
+    const server = await authServer({ AUTH_CLOCK_TOLERANCE_S: '1' }, clock);
+    const alice = await connectAs(server, await signToken({ sub: 'alice', channels: GAME, exp: nowS() + 60 }));
     expect(await alice.subscribe('game:1')).toMatchObject({ type: 'ack' });
+    clock.advance(59_000);
+    expect(await alice.publish('game:1', 'before exp')).toMatchObject({ type: 'ack' });
+    const started = Date.now();
+    // exp is whole seconds and 1 s of tolerance follows it: 3 s more is past both.
+    clock.advance(3_000);
     const closed = await alice.closed;
     expect(closed).toEqual({ code: 4001, reason: 'token expired' });
-    // exp is whole seconds: the close comes 1 to 2 s after opening, plus the 1 s tolerance.
-    expect(Date.now() - opened).toBeGreaterThanOrEqual(900);
+    // Closed by the swapped clock, not after a real minute.
+    expect(Date.now() - started).toBeLessThan(1_000);
     const text = await server.metrics.registry.getSingleMetricAsString('realtime_disconnects_total');
     expect(text).toContain('reason="token_expired"} 1');
   });
 
-  it('keeps a connection whose token was refreshed before exp open past the old exp', async () => {
-    const server = await authServer({ AUTH_CLOCK_TOLERANCE_S: '0' });
-    const alice = await connectAs(server, await signToken({ sub: 'alice', channels: GAME, exp: nowS() + 1 }));
-    expect(await alice.request({ type: 'refresh', token: await signToken({ sub: 'alice', channels: GAME, exp: nowS() + 60 }) })).toMatchObject({ type: 'ack' });
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+  it('keeps a connection whose token was refreshed before exp open past the old exp, until the new one', async () => {
+    const clock = new ManualClock();
+    const server = await authServer({ AUTH_CLOCK_TOLERANCE_S: '0' }, clock);
+    const alice = await connectAs(server, await signToken({ sub: 'alice', channels: GAME, exp: nowS() + 10 }));
+    expect(await alice.request({ type: 'refresh', token: await signToken({ sub: 'alice', channels: GAME, exp: nowS() + 600 }) })).toMatchObject({ type: 'ack' });
+    clock.advance(30_000);
     expect(await alice.publish('game:1', 'still here')).toMatchObject({ type: 'ack' });
     const text = await server.metrics.registry.getSingleMetricAsString('realtime_disconnects_total');
     expect(text).not.toContain('reason="token_expired"');
+    clock.advance(600_000);
+    expect(await alice.closed).toEqual({ code: 4001, reason: 'token expired' });
   });
 });
