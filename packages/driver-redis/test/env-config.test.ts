@@ -1,4 +1,5 @@
 import { isBusError, silentLogger } from '@app/core';
+import { describeSettings } from '@app/core/driver';
 import { expectBusError, Inbox } from '@app/core/testing';
 import { describe, expect, inject, it } from 'vitest';
 import { createRedisBus, driver } from '../src/index.js';
@@ -39,6 +40,12 @@ describe('redis driver configuration', () => {
     expect(isBusError(error) && error.reason).toBe('config');
     expect(error.message).toContain('REDIS_URL');
     expect(error.message).not.toContain('s3cret');
+  });
+
+  it('logs its settings with the URL password masked and flags no setting secret', () => {
+    const described = describeSettings(driver.settings, { REDIS_URL: 'rediss://:hunter2@cache:6380/2', REDIS_KEY_PREFIX: 'staging:' });
+    expect(described).toMatchObject({ REDIS_URL: 'rediss://:***@cache:6380/2', REDIS_KEY_PREFIX: 'staging:', REDIS_STREAM_MAXLEN: '10000' });
+    expect(driver.settings.every((setting) => setting.secret === false)).toBe(true);
   });
 
   it('bad factory options are rejected with invalid_options before connecting', async () => {
