@@ -1,5 +1,6 @@
 /**
- * The server's time: what it reads and waits on for token expiry and publish rates, so a test
+ * The server's time: what it reads and waits on for token expiry, publish rates and presence
+ * TTLs (which its real-time sweep compares against), so a test
  * can swap in a clock it moves by hand (registered under `tokens.CLOCK`) instead of waiting.
  */
 export interface Clock {

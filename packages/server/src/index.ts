@@ -7,6 +7,7 @@ export { API_SETTINGS, loadApiSettings, type ApiSettings } from './http/api-keys
 export { API_PUBLISH_PATH } from './http/api-publish.js';
 export * as tokens from './tokens.js';
 export { systemClock, type Clock } from './clock.js';
-export type { AcceptedSocket, ConnectionFactory } from './connection-factory.js';
-export type { ChannelFactory, ChannelRequest, ResumedChannel } from './channel-factory.js';
+export { SocketConnectionFactory, type AcceptedSocket, type ConnectionFactory } from './connection-factory.js';
+export type { Connection } from './connection.js';
+export { HubChannelFactory, type ChannelFactory, type ChannelRequest, type ResumedChannel } from './channel-factory.js';
 export type { HandoverSink } from './replay-handover.js';

@@ -22,7 +22,7 @@ export const HTTP_SERVER = Symbol('HttpServer');
 export const AUTH = Symbol('AuthMode');
 /** `ApiSettings`: the HTTP API's keys (none: the API is off) and whether /metrics needs one. */
 export const API = Symbol('ApiSettings');
-/** `Clock`: the time token expiry and publish rates are measured in. Default: `systemClock`. */
+/** `Clock`: the time token expiry, publish rates and presence TTLs are measured in. Default: `systemClock`. */
 export const CLOCK = Symbol('Clock');
 /** `ConnectionFactory`: how a `Connection` is made for an accepted socket. */
 export const CONNECTION_FACTORY = Symbol('ConnectionFactory');

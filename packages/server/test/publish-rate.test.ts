@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { tokens } from '../src/index.js';
 import { PublishRate } from '../src/publish-rate.js';
+import { ManualClock } from './support/manual-clock.js';
+import { swappedParts } from './support/swapped-parts.js';
 import { connect, startTestServer } from './support/test-server.js';
 
 describe('PublishRate (token bucket)', () => {
@@ -60,5 +63,21 @@ describe('PUBLISH_RATE_PER_CONNECTION', () => {
     const open = await connect(await startTestServer({ config: { publishRatePerConnection: 0 } }));
     const answers = await Promise.all(Array.from({ length: 500 }, (_, index) => open.publish('room:1', index)));
     expect(answers.every((answer) => answer.type === 'ack')).toBe(true);
+  });
+
+  it('earns publishes back on the server clock: a second on a swapped clock refills the bucket, without waiting', async () => {
+    const clock = new ManualClock();
+    const server = await startTestServer({ config: { publishRatePerConnection: 2, publishBurstPerConnection: 2 }, container: swappedParts([[tokens.CLOCK, clock]]) });
+    const client = await connect(server);
+    expect((await client.publish('room:1', 1)).type).toBe('ack');
+    expect((await client.publish('room:1', 2)).type).toBe('ack');
+    expect(await client.publish('room:1', 3)).toMatchObject({ type: 'error', code: 'rate_limited' });
+    // However long the test takes in real time, the bucket only refills as the clock moves.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await client.publish('room:1', 4)).toMatchObject({ type: 'error', code: 'rate_limited' });
+    clock.advance(1000);
+    expect((await client.publish('room:1', 5)).type).toBe('ack');
+    expect((await client.publish('room:1', 6)).type).toBe('ack');
+    expect(await client.publish('room:1', 7)).toMatchObject({ type: 'error', code: 'rate_limited' });
   });
 });

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import { BusError, describeError, type Message, type MessageBus } from '@app/core';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
 import type { ServerMetrics } from '../metrics.js';
-import { BUS, CONFIG, LOGGER, METRICS } from '../tokens.js';
+import { BUS, CLOCK, CONFIG, LOGGER, METRICS } from '../tokens.js';
 import { ChannelPresence, type PresenceListener } from './channel-presence.js';
 import { LogThrottle } from './log-throttle.js';
 import { presenceChannelOf, presenceProblem } from './presence-channel.js';
@@ -52,6 +53,8 @@ export class PresenceHub {
     @inject(CONFIG) config: ServerConfig,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(METRICS) private readonly metrics: ServerMetrics,
+    /** What PRESENCE_TTL_MS and the sync window are measured on; the sweep and heartbeat run on real timers. */
+    @inject(CLOCK) private readonly clock: Clock,
   ) {
     this.settings = presenceSettings(config);
     this.incarnation = `${config.instanceId}.${randomBytes(4).toString('hex')}`;
@@ -104,7 +107,7 @@ export class PresenceHub {
   async query(channel: string): Promise<PresenceAnswer> {
     if (this.closing !== undefined) throw this.closedError();
     const entry = this.entry(channel);
-    entry.holdUntil = Math.max(entry.holdUntil, Date.now() + this.settings.ttlMs);
+    entry.holdUntil = Math.max(entry.holdUntil, this.clock.now() + this.settings.ttlMs);
     entry.waiting += 1;
     try {
       await this.following(entry).synced;
@@ -151,7 +154,7 @@ export class PresenceHub {
   private following(entry: ChannelPresence): PresenceFollow {
     if (entry.follow !== undefined) return entry.follow;
     const onLive = (): void => {
-      entry.followLive(Date.now(), this.settings.syncMs);
+      entry.followLive(this.clock.now(), this.settings.syncMs);
       this.publish(entry, signalMessage('sync', this.incarnation));
     };
     const follow = new PresenceFollow(this.bus, presenceChannelOf(entry.channel), (message) => this.receive(entry, message), this.settings.syncMs, onLive, this.logger);
@@ -178,7 +181,7 @@ export class PresenceHub {
       return;
     }
     if (entry.isOwn(parsed)) return;
-    if (entry.apply(parsed, Date.now())) this.answerSync(entry);
+    if (entry.apply(parsed, this.clock.now())) this.answerSync(entry);
   }
 
   private answerSync(entry: ChannelPresence): void {
@@ -217,7 +220,7 @@ export class PresenceHub {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const entry of this.channels.values()) {
       entry.views.sweep(now);
       if (entry.idle(now)) this.drop(entry);
@@ -226,7 +229,7 @@ export class PresenceHub {
   }
 
   private dropIfIdle(entry: ChannelPresence): void {
-    if (entry.idle(Date.now())) this.drop(entry);
+    if (entry.idle(this.clock.now())) this.drop(entry);
   }
 
   private drop(entry: ChannelPresence): void {

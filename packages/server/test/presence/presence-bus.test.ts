@@ -2,17 +2,25 @@ import type { Message } from '@app/core';
 import { createMemoryBus } from '@app/driver-memory';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { RunningServer, ServerConfig } from '../../src/index.js';
+import { tokens, type RunningServer, type ServerConfig } from '../../src/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { swappedParts } from '../support/swapped-parts.js';
 import { connect, startTestServer } from '../support/test-server.js';
 import { events, members, nextEvent, settle, subscribePresence } from './support/presence-client.js';
 
 type Data = Record<string, unknown>;
 
 /** One server on a memory bus the test also uses directly, as another instance would. */
-async function serverOnBus(config: Partial<ServerConfig> = {}, lines?: string[]) {
+async function serverOnBus(config: Partial<ServerConfig> = {}, lines?: string[], clock?: ManualClock) {
   const bus = createMemoryBus();
   const logger = lines === undefined ? undefined : pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
-  const server = await startTestServer({ bus, config: { instanceId: 'a', ...config }, ...(logger === undefined ? {} : { logger }) });
+  const container = clock === undefined ? undefined : swappedParts([[tokens.CLOCK, clock]]);
+  const server = await startTestServer({
+    bus,
+    config: { instanceId: 'a', ...config },
+    ...(logger === undefined ? {} : { logger }),
+    ...(container === undefined ? {} : { container }),
+  });
   const seen: Data[] = [];
   await bus.subscribe('presence.room:1', (message: Message) => void seen.push(message.data as Data));
   const send = (data: unknown): Promise<unknown> => bus.publish('presence.room:1', data);
@@ -127,6 +135,24 @@ describe('presence messages on the bus', () => {
     const after = Date.now() - lastHeard;
     expect(after).toBeGreaterThanOrEqual(590);
     expect(after).toBeLessThanOrEqual(600 + 50 + 150);
+  });
+
+  it('measures the TTL on the server clock: a swapped clock moved past it drops the incarnation at the next sweep', async () => {
+    // The default TTL (15 s) on a clock the test moves; heartbeat 200 ms, so the real sweep runs every 50 ms.
+    const clock = new ManualClock();
+    const { server, send } = await serverOnBus({ presenceHeartbeatMs: 200 }, undefined, clock);
+    const client = await watcher(server);
+    // The sync window (PRESENCE_SYNC_MS, during which states are taken in quietly) is on that clock too.
+    clock.advance(1_000);
+    await send({ v: 1, type: 'state', instance: 'ghost.1', users: ['ghost'], part: 0, parts: 1 });
+    await nextEvent(client, 'join', 'room:1', 'ghost');
+    clock.advance(14_000);
+    await settle(200);
+    expect(await members(client, 'room:1')).toEqual(['anon:a/1', 'ghost']);
+    const moved = Date.now();
+    clock.advance(2_000);
+    await nextEvent(client, 'leave', 'room:1', 'ghost', 2000);
+    expect(Date.now() - moved).toBeLessThan(1000);
   });
 
   it('keeps a user present as long as any source lists it: a stale former incarnation and the live one', async () => {
