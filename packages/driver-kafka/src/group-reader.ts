@@ -191,6 +191,8 @@ export class GroupReader {
       if (member === undefined || this.stopping) return false;
       const error = await member.invoke(message);
       if (error === undefined) return true;
+      // Ended meanwhile (unsubscribe, close): not handled, so not committed; another member gets it.
+      if (!member.active) continue;
       const failure = error instanceof Error ? error : new Error(String(error));
       member.reportError(failure, message);
       if (message.attempt >= member.options.maxAttempts) {

@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BusError,
-  preparePublish,
-  resolveSubscribeOptions,
-  withTimeout,
   type BusFeature,
   type BusLimits,
   type BusStatus,
@@ -12,14 +8,14 @@ import {
   type PublishOptions,
   type PublishReceipt,
   type ReplayStart,
-  type ResolvedSubscribeOptions,
   type SubscribeOptions,
   type Subscription,
 } from '@app/core';
+import { BusLifecycle, preparePublish, resolveSubscribeOptions, withTimeout, type ResolvedSubscribeOptions } from '@app/core/driver';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { GroupReader } from './group-reader.js';
 import { HealthProbe } from './health-probe.js';
-import { LocalSubscription } from './local-subscription.js';
+import { LocalSubscription, type ReaderLink } from './local-subscription.js';
 import { ManagedConsumer, type ConsumerHooks } from './managed-consumer.js';
 import type { ResolvedKafkaBusOptions } from './options.js';
 import { Publisher } from './publisher.js';
@@ -54,15 +50,14 @@ export class KafkaBus implements MessageBus {
   private readonly broadcast = new Map<string, TopicReader>();
   private readonly groups = new Map<string, GroupReader>();
   private readonly replays = new Set<TopicReader>();
-  private readonly subscriptions = new Set<LocalSubscription>();
-  private readonly publishing = new Set<Promise<unknown>>();
-  private closing: Promise<void> | undefined;
+  private readonly lifecycle: BusLifecycle;
 
   constructor(
     private readonly options: ResolvedKafkaBusOptions,
     private readonly parts: KafkaBusParts,
   ) {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
+    this.lifecycle = new BusLifecycle('kafka', options.closeTimeoutMs, options.logger);
   }
 
   status(): BusStatus {
@@ -70,7 +65,7 @@ export class KafkaBus implements MessageBus {
   }
 
   publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
-    if (this.closing !== undefined) return Promise.reject(this.closedError());
+    if (this.lifecycle.closed) return Promise.reject(this.lifecycle.closedError());
     let work: Promise<PublishReceipt>;
     try {
       const prepared = preparePublish(channel, data, options, this.limits);
@@ -85,37 +80,29 @@ export class KafkaBus implements MessageBus {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.publishing.add(work);
-    const forget = (): void => {
-      this.publishing.delete(work);
-    };
-    work.then(forget, forget);
-    return work;
+    return this.lifecycle.trackPublish(work);
   }
 
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
-    if (this.closing !== undefined) throw this.closedError();
+    this.lifecycle.assertOpen();
+    // Refuses `from` with group mode too: a group resumes from its committed offsets.
     const resolved = resolveSubscribeOptions(channel, handler, options, this.features);
-    if (resolved.mode === 'group' && resolved.from !== undefined) {
-      throw new BusError('invalid_options', 'from cannot be combined with mode "group" on Kafka: a group always resumes from its committed offsets');
-    }
     try {
       const topic = this.parts.topics.topicOf(channel);
       await this.parts.topics.ensure(topic);
-      if (this.closing !== undefined) throw this.closedError();
+      this.lifecycle.assertOpen();
       if (resolved.from !== undefined) return await this.subscribeReplay(channel, topic, handler as MessageHandler, resolved, resolved.from);
       if (resolved.mode === 'group') return await this.subscribeGroup(channel, topic, handler as MessageHandler, resolved);
       return await this.subscribeBroadcast(channel, topic, handler as MessageHandler, resolved);
     } catch (error) {
       // close() tears down the clients under a subscribe in flight; that is "closed", not a broker fault.
-      if (this.closing !== undefined) throw this.closedError();
+      this.lifecycle.assertOpen();
       throw error;
     }
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.lifecycle.close(() => this.shutdown());
   }
 
   private async subscribeBroadcast(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions): Promise<Subscription> {
@@ -129,7 +116,7 @@ export class KafkaBus implements MessageBus {
       reader = created;
     }
     const live = reader;
-    const subscription = this.local(channel, 'none', handler, options, async (ended) => live.remove(ended));
+    const subscription = this.local(channel, 'none', handler, options, { detach: (ended) => live.remove(ended) });
     live.add(subscription, this.parts.topics.partitionOf(topic, channel));
     return this.whenLive(subscription, live.start());
   }
@@ -151,12 +138,13 @@ export class KafkaBus implements MessageBus {
       this.groups.set(groupId, reader);
     }
     const live = reader;
-    const subscription = this.local(channel, 'none', handler, options, async (ended) => {
-      live.remove(ended);
-      if (live.size === 0) {
+    const subscription = this.local(channel, 'none', handler, options, {
+      detach: (ended) => live.remove(ended),
+      release: async () => {
+        if (live.size > 0) return;
         if (this.groups.get(groupId) === live) this.groups.delete(groupId);
         await live.stop();
-      }
+      },
     });
     live.add(subscription);
     return this.whenLive(subscription, live.start());
@@ -164,14 +152,17 @@ export class KafkaBus implements MessageBus {
 
   private async subscribeReplay(channel: string, topic: string, handler: MessageHandler, options: ResolvedSubscribeOptions, from: string): Promise<Subscription> {
     const plan = planReplay(from, channel, topic, await this.parts.topics.offsets(topic));
-    if (this.closing !== undefined) throw this.closedError();
+    this.lifecycle.assertOpen();
     this.replayCounter += 1;
     const groupId = this.groupId('replay', `${topic}-${this.replayCounter}`);
     const reader = new TopicReader(topic, groupId, async () => plan.startOffsets, this.recordDecoder(), this.consumerFactory());
     this.replays.add(reader);
-    const subscription = this.local(channel, plan.replay, handler, options, async () => {
-      this.replays.delete(reader);
-      await reader.stop();
+    const subscription = this.local(channel, plan.replay, handler, options, {
+      detach: (ended) => reader.remove(ended),
+      release: async () => {
+        this.replays.delete(reader);
+        await reader.stop();
+      },
     });
     reader.add(subscription);
     subscription.startAfter(plan.from);
@@ -184,29 +175,20 @@ export class KafkaBus implements MessageBus {
       await live;
     } catch (error) {
       await subscription.unsubscribe();
-      throw this.closing !== undefined ? this.closedError() : error;
+      this.lifecycle.assertOpen();
+      throw error;
     }
-    if (this.closing !== undefined) {
+    if (this.lifecycle.closed) {
       await subscription.unsubscribe();
-      throw this.closedError();
+      this.lifecycle.assertOpen();
     }
     return subscription;
   }
 
   /** A subscription that this bus tracks until it ends, so `close()` can end it. */
-  private local(
-    channel: string,
-    replay: ReplayStart,
-    handler: MessageHandler,
-    options: ResolvedSubscribeOptions,
-    detach: (subscription: LocalSubscription) => Promise<void>,
-  ): LocalSubscription {
-    const subscription = new LocalSubscription(channel, replay, handler, options, this.options.maxPendingPerSubscription, this.options.logger, async (ended) => {
-      this.subscriptions.delete(ended);
-      await detach(ended);
-    });
-    this.subscriptions.add(subscription);
-    return subscription;
+  private local(channel: string, replay: ReplayStart, handler: MessageHandler, options: ResolvedSubscribeOptions, link: ReaderLink): LocalSubscription {
+    const { maxPendingPerSubscription: maxPending, closeTimeoutMs, logger } = this.options;
+    return this.lifecycle.adopt(new LocalSubscription({ channel, replay, handler, options, maxPending, closeTimeoutMs, logger }, link));
   }
 
   private groupId(kind: 'bcast' | 'replay', suffix: string): string {
@@ -273,10 +255,6 @@ export class KafkaBus implements MessageBus {
       });
   }
 
-  private closedError(): BusError {
-    return new BusError('closed', 'the kafka bus is closed');
-  }
-
   private async shutdown(): Promise<void> {
     const { parts, options } = this;
     parts.status.markClosed();
@@ -284,9 +262,9 @@ export class KafkaBus implements MessageBus {
     // Taken now: ending a subscription drops its group or replay reader from these collections,
     // and close must still wait for that reader's consumer to stop.
     const readers = [...this.broadcast.values(), ...this.groups.values(), ...this.replays];
-    await Promise.allSettled([...this.publishing]);
+    await this.lifecycle.settlePublishes();
     await parts.publisher.flush();
-    await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.drainAndEnd(options.closeTimeoutMs)));
+    await this.lifecycle.endSubscriptions();
     this.broadcast.clear();
     this.groups.clear();
     this.replays.clear();

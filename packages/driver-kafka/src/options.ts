@@ -65,7 +65,11 @@ export interface KafkaBusOptions {
   readonly healthCheckIntervalMs?: number;
   /** Largest accepted message in bytes (JSON data plus headers). Default: 1048576 (1 MiB). */
   readonly maxPayloadBytes?: number;
-  /** Messages waiting for one broadcast subscription's handler before overflow is dropped and reported. Default: 10000. */
+  /**
+   * Messages waiting for one broadcast subscription's handler. A subscription further behind is
+   * ended with one retryable `position_expired` through `onError` (nothing is skipped: subscribe
+   * again with `from` = the position of the last message handled). Default: 10000.
+   */
   readonly maxPendingPerSubscription?: number;
   /** Bytes of publishes waiting to be sent before `publish` rejects (retryable). Default: 67108864 (64 MiB). */
   readonly maxPendingPublishBytes?: number;

@@ -1,4 +1,4 @@
-import { isBusError } from '@app/core';
+import { isBusError, type Message } from '@app/core';
 import { Inbox } from '@app/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testBus, uniqueName } from './bus-factory.js';
@@ -27,6 +27,51 @@ describe('publishing faster than Kafka takes it', () => {
       expect(inbox.data.map((data) => data.index)).toEqual(accepted);
       // Once the backlog is gone the bus takes publishes again.
       await bus.publish('flood:1', { index: 99, payload });
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('a broadcast subscriber slower than its channel', () => {
+  it('is ended with one position_expired past maxPendingPerSubscription, after a gap-free prefix, and resumes from its last position', { timeout: 60_000 }, async () => {
+    const bus = await testBus({ topicPrefix: prefix, maxPendingPerSubscription: 5 });
+    try {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const handled: Message<number>[] = [];
+      const errors: Error[] = [];
+      const slow = await bus.subscribe<number>(
+        'slow:1',
+        async (message) => {
+          handled.push(message);
+          await gate;
+        },
+        { onError: (error) => errors.push(error) },
+      );
+      const fast = new Inbox<number>();
+      await bus.subscribe('slow:1', fast.handler);
+      for (let index = 0; index < 20; index += 1) await bus.publish('slow:1', index);
+      await fast.waitFor(20, 20_000);
+      release();
+      await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1);
+      const [error] = errors;
+      expect(isBusError(error) && error.reason).toBe('position_expired');
+      expect(isBusError(error) && error.isRetryable).toBe(true);
+      expect(error?.message).toContain('"slow:1"');
+      const received = handled.map((message) => message.data);
+      expect(received.length).toBeGreaterThan(0);
+      expect(received.length).toBeLessThan(20);
+      expect(received).toEqual(Array.from({ length: received.length }, (_, index) => index));
+      await slow.unsubscribe();
+      const rest = new Inbox<number>();
+      await bus.subscribe('slow:1', rest.handler, { from: handled.at(-1)!.position });
+      await rest.waitFor(20 - received.length, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(rest.data).toEqual(Array.from({ length: 20 - received.length }, (_, index) => received.length + index));
+      expect(errors).toHaveLength(1);
     } finally {
       await bus.close();
     }

@@ -58,17 +58,17 @@ export abstract class DriverSubscription implements Subscription {
   protected readonly handler: MessageHandler;
   protected readonly logger: BusLogger;
   protected readonly maxPending: number;
-  private readonly closeTimeoutMs: number;
-  private readonly boundOption: string;
-  private queue: DeliveryQueue<Message> | undefined;
-  private endedFlag = false;
-  private detachedFlag = false;
-  private abandoned = false;
-  private ending: Promise<void> | undefined;
-  /** Handler calls made through `invoke`, which the queue does not know about. */
-  private readonly invoking = new Set<Promise<unknown>>();
-  private endListeners: (() => void)[] = [];
-  private start: string | undefined;
+  readonly #closeTimeoutMs: number;
+  readonly #boundOption: string;
+  #queue: DeliveryQueue<Message> | undefined;
+  #endedFlag = false;
+  #detachedFlag = false;
+  #abandoned = false;
+  #ending: Promise<void> | undefined;
+  /** Handler calls made through `invoke`, which the queue does not know about, each with what stops its caller waiting. */
+  readonly #invoking = new Map<Promise<unknown>, () => void>();
+  #endListeners: (() => void)[] = [];
+  #start: string | undefined;
 
   constructor(settings: DriverSubscriptionSettings) {
     this.channel = settings.channel;
@@ -78,45 +78,45 @@ export abstract class DriverSubscription implements Subscription {
     this.handler = settings.handler;
     this.logger = settings.logger;
     this.maxPending = settings.maxPending;
-    this.closeTimeoutMs = settings.closeTimeoutMs;
-    this.boundOption = settings.boundOption ?? 'maxPendingPerSubscription';
+    this.#closeTimeoutMs = settings.closeTimeoutMs;
+    this.#boundOption = settings.boundOption ?? 'maxPendingPerSubscription';
   }
 
   /** See {@link Subscription.startPosition}: what `startAfter` recorded; undefined until then and in group mode. */
   get startPosition(): string | undefined {
-    return this.start;
+    return this.#start;
   }
 
   /** Records where delivery starts (see {@link Subscription.startPosition}); the driver calls it once, before `subscribe` resolves. */
   startAfter(position: string): void {
-    this.start = position;
+    this.#start = position;
   }
 
   /** False once the subscription started ending: no handler call starts any more. */
   get active(): boolean {
-    return !this.endedFlag;
+    return !this.#endedFlag;
   }
 
   /** True once it started ending (same as `!active`), for subclasses. */
   protected get ended(): boolean {
-    return this.endedFlag;
+    return this.#endedFlag;
   }
 
   /** True once `detach` ran: the driver takes no more messages from the backend for it. */
   protected get detached(): boolean {
-    return this.detachedFlag;
+    return this.#detachedFlag;
   }
 
   /** Messages waiting for the handler, not counting the one running. */
   get waiting(): number {
-    return this.queue?.size ?? 0;
+    return this.#queue?.size ?? 0;
   }
 
   /** Queues a message for the handler; false when the queue is full or the subscription ended (the message is not taken). */
   push(message: Message): boolean {
-    if (this.endedFlag) return false;
-    this.queue ??= new DeliveryQueue((queued) => this.run(queued), this.maxPending);
-    return this.queue.push(message);
+    if (this.#endedFlag) return false;
+    this.#queue ??= new DeliveryQueue((queued) => this.#run(queued), this.maxPending);
+    return this.#queue.push(message);
   }
 
   /**
@@ -125,7 +125,7 @@ export abstract class DriverSubscription implements Subscription {
    */
   offer(message: Message): boolean {
     if (this.push(message)) return true;
-    if (!this.endedFlag) void this.expire();
+    if (!this.#endedFlag) void this.expire();
     return false;
   }
 
@@ -140,11 +140,11 @@ export abstract class DriverSubscription implements Subscription {
   expire(): Promise<void> {
     const error = new BusError(
       'position_expired',
-      `subscriber on "${this.channel}" fell more than ${this.maxPending} messages behind (${this.boundOption}); ` +
+      `subscriber on "${this.channel}" fell more than ${this.maxPending} messages behind (${this.#boundOption}); ` +
         'the subscription ended: subscribe again with from = the position of the last message handled',
       { retryable: true },
     );
-    return this.end(error);
+    return this.#end(error);
   }
 
   /** Hands an error that belongs to this subscription to its `onError`, or logs it (see `reportSubscriptionError`). */
@@ -155,11 +155,12 @@ export abstract class DriverSubscription implements Subscription {
   /**
    * Runs the handler outside the queue, for a group consumer that awaits each delivery itself.
    * Resolves with the error the handler threw (as an Error), undefined on success, or a `closed`
-   * BusError when the subscription ended before the call. Ending waits for it, bounded like any
-   * running handler. Never rejects.
+   * BusError when the subscription ended before the call or abandoned the handler while it ran
+   * (past `closeTimeoutMs` of ending: the message was not handled, the caller must not ack it).
+   * Ending waits for it, bounded like any running handler. Never rejects.
    */
   async invoke(message: Message): Promise<Error | undefined> {
-    if (this.endedFlag) return new BusError('closed', 'the subscription ended before the message could be handled');
+    if (this.#endedFlag) return new BusError('closed', 'the subscription ended before the message could be handled');
     const call = (async () => {
       try {
         await this.handler(message);
@@ -168,18 +169,22 @@ export abstract class DriverSubscription implements Subscription {
         return asError(error);
       }
     })();
-    this.invoking.add(call);
+    let stopWaiting: () => void = () => {};
+    const abandoned = new Promise<BusError>((resolve) => {
+      stopWaiting = () => resolve(new BusError('closed', 'the subscription ended while its handler was still running'));
+    });
+    this.#invoking.set(call, stopWaiting);
     try {
-      return await call;
+      return await Promise.race([call, abandoned]);
     } finally {
-      this.invoking.delete(call);
+      this.#invoking.delete(call);
     }
   }
 
   /** Calls `listener` once when the subscription has ended (used by {@link BusLifecycle} to forget it). */
   onEnded(listener: () => void): void {
-    if (this.ending === undefined) this.endListeners.push(listener);
-    else void this.ending.then(listener);
+    if (this.#ending === undefined) this.#endListeners.push(listener);
+    else void this.#ending.then(listener);
   }
 
   /**
@@ -188,7 +193,7 @@ export abstract class DriverSubscription implements Subscription {
    * call returns the same promise; after the subscription ended by itself it resolves at once.
    */
   unsubscribe(): Promise<void> {
-    return this.end(undefined);
+    return this.#end(undefined);
   }
 
   /**
@@ -198,9 +203,9 @@ export abstract class DriverSubscription implements Subscription {
    */
   async drainAndEnd(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    this.detachOnce();
-    await this.queue?.drainedWithin(timeoutMs);
-    await this.end(undefined, Math.max(deadline - Date.now(), 1));
+    this.#detachOnce();
+    await this.#queue?.drainedWithin(timeoutMs);
+    await this.#end(undefined, Math.max(deadline - Date.now(), 1));
   }
 
   /** Stop taking messages from the backend (see the class notes). */
@@ -214,43 +219,44 @@ export abstract class DriverSubscription implements Subscription {
   /** Work once no handler runs any more. Default: none. */
   protected async afterStop(): Promise<void> {}
 
-  private detachOnce(): void {
-    if (this.detachedFlag) return;
-    this.detachedFlag = true;
+  #detachOnce(): void {
+    if (this.#detachedFlag) return;
+    this.#detachedFlag = true;
     this.detach();
   }
 
-  private end(reason: BusError | undefined, waitMs = this.closeTimeoutMs): Promise<void> {
-    this.ending ??= this.finish(reason, waitMs);
-    return this.ending;
+  #end(reason: BusError | undefined, waitMs = this.#closeTimeoutMs): Promise<void> {
+    this.#ending ??= this.#finish(reason, waitMs);
+    return this.#ending;
   }
 
-  private async finish(reason: BusError | undefined, waitMs: number): Promise<void> {
-    this.endedFlag = true;
+  async #finish(reason: BusError | undefined, waitMs: number): Promise<void> {
+    this.#endedFlag = true;
     try {
-      this.detachOnce();
-      await this.stopHandlers(waitMs);
+      this.#detachOnce();
+      await this.#stopHandlers(waitMs);
       await this.afterStop();
     } catch (error) {
       this.logger.warn({ channel: this.channel, err: error }, 'ending a subscription failed');
     } finally {
-      const listeners = this.endListeners;
-      this.endListeners = [];
+      const listeners = this.#endListeners;
+      this.#endListeners = [];
       for (const listener of listeners) listener();
       if (reason !== undefined) this.reportError(reason);
     }
   }
 
   /** Drops what waits and waits for what runs, for at most `waitMs`; past that, abandons it. */
-  private async stopHandlers(waitMs: number): Promise<void> {
-    const running = Promise.all([this.queue?.stop(), ...this.invoking]);
+  async #stopHandlers(waitMs: number): Promise<void> {
+    const running = Promise.all([this.#queue?.stop(), ...this.#invoking.keys()]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), waitMs);
     });
     try {
       if (await Promise.race([running.then(() => false), timedOut])) {
-        this.abandoned = true;
+        this.#abandoned = true;
+        for (const stopWaiting of this.#invoking.values()) stopWaiting();
         this.logger.warn({ channel: this.channel, waitedMs: waitMs }, 'ending a subscription without waiting any longer for a handler that is still running');
       }
     } finally {
@@ -259,24 +265,24 @@ export abstract class DriverSubscription implements Subscription {
   }
 
   /** The queue's consumer: returns a promise only when the handler or `settled` did. */
-  private run(message: Message): Promise<void> | undefined {
-    if (this.endedFlag) return undefined;
+  #run(message: Message): Promise<void> | undefined {
+    if (this.#endedFlag) return undefined;
     let result: void | Promise<void>;
     try {
       result = this.handler(message);
     } catch (error) {
-      return this.conclude(message, asError(error));
+      return this.#conclude(message, asError(error));
     }
-    if (result === undefined) return this.conclude(message, undefined);
+    if (result === undefined) return this.#conclude(message, undefined);
     return Promise.resolve(result).then(
-      () => this.conclude(message, undefined),
-      (error: unknown) => this.conclude(message, asError(error)),
+      () => this.#conclude(message, undefined),
+      (error: unknown) => this.#conclude(message, asError(error)),
     );
   }
 
-  private conclude(message: Message, error: Error | undefined): Promise<void> | undefined {
+  #conclude(message: Message, error: Error | undefined): Promise<void> | undefined {
     // An abandoned handler's late result is ignored: the bus moved on (a group message is redelivered).
-    if (this.abandoned) return undefined;
+    if (this.#abandoned) return undefined;
     const next = this.settled(message, error);
     return next instanceof Promise ? next : undefined;
   }
