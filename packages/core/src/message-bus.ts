@@ -173,9 +173,12 @@ export interface MessageBus {
    * Resolves once the subscription is live: every message published after that is delivered.
    * Handler calls of one subscription never overlap. Rejects with `invalid_channel`,
    * `invalid_options` (also `from` with group mode), `unsupported` (group mode or `from` without
-   * the feature), `invalid_position`, or `closed`. A `from` position older than what the bus
-   * keeps is not an error: the subscription starts at the oldest kept message and reports
-   * `replay: 'truncated'`.
+   * the feature), `invalid_position`, or `closed`. `invalid_position` is for a `from` the bus
+   * cannot have handed out on this channel: a malformed one, or a well-formed one beyond the
+   * channel's newest message (a position "from the future" means the caller mixed up backends,
+   * so nothing is delivered rather than silently waiting for messages that may never come). A
+   * `from` position older than what the bus keeps is not an error: the subscription starts at
+   * the oldest kept message and reports `replay: 'truncated'`.
    *
    * A slow broadcast subscriber is never skipped silently. A driver either holds back delivery
    * for it (backpressure: nothing is lost, as on Redis), or, once it is further behind than a

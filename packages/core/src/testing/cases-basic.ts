@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { isBusError } from '../errors.js';
+import { ALL_FEATURES } from '../features.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
 import { Inbox, settle } from './harness.js';
@@ -9,10 +10,11 @@ export const DATA_JSON_CASE_TITLE = 'dataJson, when a driver sets it, is JSON wh
 
 export const basicCases: readonly ConformanceCase[] = [
   {
-    title: 'reports the declared features, a payload limit and status "ready"',
+    title: 'reports known features (the same on every bus of the target), a payload limit and status "ready"',
     async run(t, features) {
       const bus = await t.bus();
-      expect([...bus.features].sort()).toEqual([...features].sort());
+      expect([...bus.features].sort(), 'the features every bus of the target declares').toEqual([...features].sort());
+      for (const feature of bus.features) expect(ALL_FEATURES, `"${feature}" is a feature of the contract`).toContain(feature);
       expect(bus.limits.maxPayloadBytes).toBeGreaterThan(0);
       expect(bus.status()).toBe('ready');
       expect(typeof bus.driver).toBe('string');

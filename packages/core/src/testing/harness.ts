@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Message, MessageBus } from '../message-bus.js';
+import { RemoteBus } from './remote-bus.js';
 import type { ConformanceInstance, ConformanceTarget } from './target.js';
 
 /** Collects delivered messages and lets a test wait for a count of them. */
@@ -54,11 +55,13 @@ export function settle(ms: number): Promise<void> {
 /** Per-test context: makes buses through the target and closes them all at the end. */
 export class TestContext {
   private readonly instances: ConformanceInstance[] = [];
+  private readonly remotes: RemoteBus[] = [];
   private readonly prefix: string;
   private counter = 0;
 
   constructor(
-    private readonly target: ConformanceTarget,
+    /** The target under test; cases read its hooks (`restartBackend`, `truncateHistory`, ...) from it. */
+    readonly target: ConformanceTarget,
     readonly timeoutMs: number,
     readonly orderingMessages: number,
   ) {
@@ -90,9 +93,26 @@ export class TestContext {
     return instance.bus;
   }
 
+  /**
+   * A bus in a child process, from the target's `remote` factory, ready. Throws, failing the
+   * case, when the target gives none: a bus that declares `crossInstance` must prove it.
+   */
+  async remoteBus(): Promise<RemoteBus> {
+    const remote = this.target.remote;
+    if (remote === undefined) {
+      throw new Error(
+        `target "${this.target.name}" declares crossInstance but gives no \`remote\` factory: the suite proves crossInstance with a bus in a second process, so name the module and export that make one`,
+      );
+    }
+    const factory = typeof remote === 'function' ? await remote() : remote;
+    const bus = await RemoteBus.start(factory, this.timeoutMs);
+    this.remotes.push(bus);
+    return bus;
+  }
+
   async dispose(): Promise<void> {
     const instances = this.instances.splice(0);
-    await Promise.allSettled(instances.map((instance) => instance.bus.close()));
+    await Promise.allSettled([...instances.map((instance) => instance.bus.close()), ...this.remotes.splice(0).map((remote) => remote.close())]);
     for (const instance of instances) await instance.cleanup?.();
   }
 }
