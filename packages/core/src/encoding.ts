@@ -21,7 +21,11 @@ export interface PreparedPublish {
 
 /**
  * Validates and encodes a publish call the same way for every driver: channel rules, JSON data,
- * string headers, and the size limit. Throws a `BusError` for the first problem found.
+ * string headers, and the size limit. Returns the {@link PreparedPublish}: the JSON `payload` to
+ * send, a validated copy of the headers (`{}` when none), the id (the caller's, or a new UUID)
+ * and the `size` counted against `maxPayloadBytes`. Throws a `BusError` for the first problem
+ * found: `invalid_channel`, `invalid_data`, `invalid_headers`, `invalid_options` (a bad id) or
+ * `payload_too_large`.
  */
 export function preparePublish(channel: string, data: unknown, options: PublishOptions | undefined, limits: BusLimits): PreparedPublish {
   validateChannel(channel);

@@ -18,7 +18,8 @@ export interface ResolvedSubscribeOptions {
 }
 
 /**
- * Checks a `subscribe` call the same way for every driver and fills in defaults.
+ * Checks a `subscribe` call the same way for every driver and returns its options with every
+ * default filled in (mode `broadcast`, `maxAttempts` 5, dead letters to `dlq:<channel>`).
  * Throws `invalid_channel`, `invalid_options` (also for `from` with group mode), `invalid_position`
  * (an empty or non-string `from`) or `unsupported` (group mode or `from` without the feature).
  */
@@ -70,7 +71,11 @@ export const DEAD_LETTER_HEADERS = {
   error: 'x-dead-letter-error',
 } as const;
 
-/** The headers of a dead letter made from `message` after its last failed attempt. */
+/**
+ * The headers of a dead letter made from `message` after its last failed attempt: a new object
+ * with the message's own headers plus the four `x-dead-letter-*` ones of
+ * {@link DEAD_LETTER_HEADERS} (the error text cut to 500 characters).
+ */
 export function deadLetterHeaders(message: Message, error: unknown): Record<string, string> {
   const text = error instanceof Error ? error.message : String(error);
   return {

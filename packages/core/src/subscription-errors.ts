@@ -3,8 +3,9 @@ import type { Message } from './message-bus.js';
 
 /**
  * Hands an error that belongs to a subscription but to no call (a throwing broadcast handler, an
- * undecodable record) to the subscriber's `onError`, or logs it when there is none. An `onError`
- * that throws is logged too: it must never break delivery.
+ * undecodable record, the `position_expired` that ends it) to the subscriber's `onError`, or logs
+ * it as a warning when there is none. An `onError` that throws is logged as an error: it must
+ * never break delivery. Returns nothing and never throws.
  */
 export function reportSubscriptionError(
   onError: ((error: Error, message?: Message) => void) | undefined,

@@ -1,8 +1,9 @@
 import { BusError } from './errors.js';
 
 /**
- * Races `work` against a timer. On timeout it rejects with a `timeout` BusError that names what
- * was awaited. `work` itself is not cancelled (client calls rarely can be), so callers make sure
+ * Races `work` against a timer. Resolves (or rejects) as `work` does when it settles first; on
+ * timeout it rejects with a `timeout` BusError that names what was awaited.
+ * The timer is cleared either way. `work` itself is not cancelled (client calls rarely can be), so callers make sure
  * a late result is harmless.
  */
 export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, awaited: string): Promise<T> {

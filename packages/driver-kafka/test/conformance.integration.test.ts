@@ -11,7 +11,10 @@ const topicPrefix = `${uniqueName('conf')}.`;
 
 runConformanceSuite({
   name: 'kafka',
-  setup: async () => ({ bus: await testBus({ topicPrefix, clientId: 'conformance' }) }),
+  // A small queue bound and close timeout keep the slow-subscriber and hung-handler cases short.
+  setup: async () => ({ bus: await testBus({ topicPrefix, clientId: 'conformance', maxPendingPerSubscription: 50, closeTimeoutMs: 2000 }) }),
+  slowSubscriberBound: 50,
+  closeTimeoutMs: 2000,
   remote: () => ({
     module: fileURLToPath(new URL('./remote-bus.ts', import.meta.url)),
     export: 'remoteKafkaBus',

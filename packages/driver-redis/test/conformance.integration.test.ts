@@ -31,10 +31,13 @@ runConformanceSuite({
   name: 'redis',
   setup: async () => {
     const { url } = await server();
-    const bus = await readyBus({ url, keyPrefix: runPrefix, retryDelayMs: 20, persistent: true });
+    // A small queue and close timeout keep the slow-subscriber (backpressure) and hung-handler cases short.
+    const bus = await readyBus({ url, keyPrefix: runPrefix, retryDelayMs: 20, persistent: true, maxPendingPerSubscription: 50, closeTimeoutMs: 1000 });
     // Tests run one after another and every bus of the test is closed before cleanup runs.
     return { bus, cleanup: async () => deleteKeys((await server()).url, runPrefix) };
   },
+  slowSubscriberBound: 50,
+  closeTimeoutMs: 1000,
   remote: async () => ({
     module: fileURLToPath(new URL('./support/remote-bus.ts', import.meta.url)),
     export: 'remoteRedisBus',

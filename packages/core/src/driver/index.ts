@@ -1,6 +1,20 @@
 /**
  * `@app/core/driver`: what a driver author builds a bus from. Users of a bus import `@app/core`;
  * this entry point holds the shared machinery every driver in this workspace is written on.
+ *
+ * - {@link DriverSubscription}: the subscription skeleton (bounded queue, handler error path,
+ *   end exactly once, bounded drain, `position_expired` for a broadcast subscriber past its
+ *   bound); a driver subclasses it and fills in `detach`, and optionally `settled` and `afterStop`.
+ * - {@link BusLifecycle}: close once, `closed` checks, publishes close waits for, subscriptions
+ *   close ends, all bounded by the bus's `closeTimeoutMs`.
+ * - Input checks every driver runs the same way: {@link preparePublish} (returns the encoded
+ *   publish) and {@link resolveSubscribeOptions} (returns the options with defaults).
+ * - Messages: {@link lazyMessage}, {@link decodeData}, {@link deadLetterHeaders}.
+ * - Plumbing: {@link DeliveryQueue}, {@link reportSubscriptionError}, {@link withTimeout},
+ *   {@link delay}, {@link asError}.
+ * - Settings: {@link defineSettings} and its kinds, for the option resolver, env mapping and `--help`.
+ *
+ * The same helpers stay exported from `@app/core` too, so a driver written against it keeps working.
  */
 export { defineSettings, type EnvSettings, type ResolvedSettings, type SettingsOptions, type SettingsShape, type SettingsTable } from './settings-table.js';
 export { setting, type AnySetting, type Setting, type SettingCheck, type SettingKind, type SettingSpec } from './settings-kinds.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusFeature } from '../features.js';
 import { backendCases } from './cases-backend.js';
 import { basicCases } from './cases-basic.js';
+import { contractCases } from './cases-contract.js';
 import { crossProcessCases } from './cases-cross-process.js';
 import { deliveryCases } from './cases-delivery.js';
 import { groupCases } from './cases-groups.js';
@@ -29,6 +30,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...startPositionCases,
   ...groupCases,
   ...lifecycleCases,
+  ...contractCases,
   ...backendCases,
 ];
 

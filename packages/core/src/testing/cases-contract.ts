@@ -1,0 +1,151 @@
+import { expect } from 'vitest';
+import { isBusError, type BusError } from '../errors.js';
+import type { Message } from '../message-bus.js';
+import type { ConformanceCase } from './conformance-case.js';
+import { expectBusError } from './expect-bus-error.js';
+import { Inbox, range, settle, type TestContext } from './harness.js';
+
+/** Messages the slow-subscriber case publishes past the target's bound. */
+const OVER_BOUND = 20;
+/** Room on top of the target's close bound for the bus's own teardown (connections, clients). */
+const CLOSE_MARGIN_MS = 5000;
+
+/** Resolves once `done()` holds, polling; rejects after `timeoutMs` naming `what`. */
+async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await settle(10);
+  }
+}
+
+/** Fails when `work` takes longer than `limitMs`; resolves with how long it took. */
+async function within(work: Promise<unknown>, limitMs: number, what: string): Promise<number> {
+  const begun = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${limitMs} ms`)), limitMs);
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return Date.now() - begun;
+}
+
+/** A handler blocked until `release()`; every call after release returns at once. */
+function gate(): { readonly wait: Promise<void>; release(): void } {
+  let release: () => void = () => {};
+  const wait = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { wait, release: () => release() };
+}
+
+/** The slow broadcast subscriber: everything in order, or a gap-free prefix then one position_expired. */
+async function slowSubscriber(t: TestContext, replay: boolean): Promise<void> {
+  const bound = t.target.slowSubscriberBound ?? 100;
+  const total = bound + OVER_BOUND;
+  const bus = await t.bus();
+  const channel = t.channel('slow');
+  const blocked = gate();
+  const handled: Message<number>[] = [];
+  const errors: Error[] = [];
+  let callsAfterError = 0;
+  const subscription = await bus.subscribe<number>(
+    channel,
+    async (message) => {
+      if (errors.length > 0) callsAfterError += 1;
+      handled.push(message);
+      await blocked.wait;
+    },
+    { onError: (error) => errors.push(error) },
+  );
+  // A fast subscriber on the same bus shows when the bus has handed everything out.
+  const fast = new Inbox<number>();
+  await bus.subscribe(channel, fast.handler);
+  for (const index of range(total)) await bus.publish(channel, index);
+  await fast.waitFor(total, t.timeoutMs, 'messages on the fast subscriber');
+  await settle(200);
+  blocked.release();
+  await until(() => handled.length === total || errors.length > 0, t.timeoutMs, `all ${total} messages or one position_expired`);
+  await settle(300);
+  expect(errors.filter((error) => isBusError(error) && error.reason === 'internal'), 'a slow subscriber is not a driver bug (internal)').toEqual([]);
+  expect(errors.length, 'at most one error, the position_expired that ends the subscription').toBeLessThanOrEqual(1);
+  const received = handled.map((message) => message.data);
+  if (errors.length === 0) {
+    // Backpressure: nothing lost, in order.
+    expect(received).toEqual(range(total));
+    await subscription.unsubscribe();
+    return;
+  }
+  const [error] = errors as [BusError];
+  expect(isBusError(error), `expected a BusError, got ${String(error)}`).toBe(true);
+  expect(error.reason).toBe('position_expired');
+  expect(error.isRetryable).toBe(true);
+  expect(error.message).toContain(channel);
+  expect(received, 'what was handled before position_expired is a gap-free prefix').toEqual(range(received.length));
+  expect(callsAfterError, 'no handler call after position_expired').toBe(0);
+  await within(subscription.unsubscribe(), 1000, 'unsubscribe() after position_expired');
+  expect(handled.length).toBe(received.length);
+  if (!replay) return;
+  const last = handled.at(-1);
+  const from = last?.position ?? subscription.startPosition;
+  expect(from, 'a position to resume from').toBeDefined();
+  const rest = new Inbox<number>();
+  await bus.subscribe(channel, rest.handler, { from: from as string });
+  await rest.waitFor(total - received.length, t.timeoutMs, 'the messages after the last one handled');
+  await settle(300);
+  expect(rest.data, 'resumed with no gap and no duplicate').toEqual(range(total).slice(received.length));
+}
+
+export const contractCases: readonly ConformanceCase[] = [
+  {
+    title: 'a slow broadcast subscriber is never skipped silently: all in order, or a gap-free prefix, one position_expired, then nothing',
+    async run(t, features) {
+      await slowSubscriber(t, features.has('replay'));
+    },
+  },
+  {
+    title: 'close() and unsubscribe() give up on a handler that never returns within the driver\'s closeTimeoutMs',
+    async run(t, features) {
+      const limit = (t.target.closeTimeoutMs ?? 5000) + CLOSE_MARGIN_MS;
+      const bus = await t.bus();
+      const channel = t.channel('stuck');
+      const started: string[] = [];
+      const never = (label: string) => (): Promise<void> => {
+        started.push(label);
+        return new Promise<void>(() => {});
+      };
+      const group = features.has('groups') ? await bus.subscribe(channel, never('group'), { mode: 'group', group: t.group() }) : undefined;
+      await bus.subscribe(channel, never('broadcast'));
+      const unsubscribed = await bus.subscribe(channel, never('unsubscribed'));
+      await bus.publish(channel, 'stuck');
+      await bus.publish(channel, 'queued behind it');
+      const expected = group === undefined ? 2 : 3;
+      await until(() => started.length === expected, t.timeoutMs, 'every handler to start');
+      await within(unsubscribed.unsubscribe(), limit, 'unsubscribe() of a subscription whose handler never returns');
+      await within(bus.close(), limit, 'close() of a bus with handlers that never return');
+      expect(started.sort()).toEqual(['broadcast', 'group', 'unsubscribed'].slice(0, expected).sort());
+      expect(bus.status()).toBe('closed');
+    },
+  },
+  {
+    title: 'from with group mode is refused with "invalid_options" (a group resumes from its own state)',
+    requires: ['groups', 'replay'],
+    async run(t) {
+      const bus = await t.bus();
+      const channel = t.channel('group-from');
+      const probe = await bus.subscribe(channel, () => {});
+      const receipt = await bus.publish(channel, 'first');
+      const from = receipt.position ?? probe.startPosition;
+      expect(from, 'a position from the bus').toBeDefined();
+      const inbox = new Inbox();
+      await expectBusError(() => bus.subscribe(channel, inbox.handler, { mode: 'group', group: t.group(), from: from as string }), 'invalid_options');
+      await bus.publish(channel, 'second');
+      await settle(300);
+      expect(inbox.messages, 'the refused group subscription delivers nothing').toEqual([]);
+    },
+  },
+];
