@@ -34,6 +34,7 @@ function theBus(): MessageBus {
 }
 
 async function start(request: Extract<RemoteRequest, { op: 'start' }>): Promise<JsonValue> {
+  // A path becomes a file URL; a URL or a bare specifier is imported as given.
   const specifier = isAbsolute(request.module) ? pathToFileURL(request.module).href : request.module;
   const loaded = (await import(specifier)) as Record<string, unknown>;
   const factory = loaded[request.export];

@@ -22,9 +22,10 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  */
 export interface RemoteBusFactory {
   /**
-   * What the child imports: an absolute file path (a `.ts` file works when the child runs with a
-   * TypeScript loader, see `execArgv`) or a package specifier the child can resolve from its
-   * working directory (`cwd`, default the parent's).
+   * What the child imports: an absolute file path or a `file:` URL (a `.ts` file works when the
+   * child runs with a TypeScript loader, see `execArgv`). A bare package specifier is resolved
+   * from `@app/core`'s own location, which may not see the driver's package: resolve it in the
+   * test file instead, with `import.meta.resolve('<package>')`.
    */
   readonly module: string;
   /** Name of the export: an async function `(args) => Promise<MessageBus>`. */
