@@ -28,6 +28,8 @@ export interface SubscriptionOwner extends ChannelListener, PresenceOwner, Hando
  */
 export class ConnectionSubscriptions {
   private readonly subscribed = new Map<string, ResumedChannel | typeof LIVE>();
+  /** Channels whose stream reported a gap while their subscribe was still in progress (not acked yet). */
+  private gapsWhileSubscribing: Set<string> | undefined;
   /** Membership of the subscribed channels, their join/leave events (`presence: true`) and presence queries. */
   readonly presence: ConnectionPresence;
 
@@ -102,7 +104,11 @@ export class ConnectionSubscriptions {
    * subscribes again with `since` = the position of the last message it got.
    */
   gap(channel: string): void {
-    if (!this.subscribed.has(channel)) return;
+    if (!this.subscribed.has(channel)) {
+      // Only a listener that joined reports a gap: the subscribe is in progress, and settles it once acked.
+      (this.gapsWhileSubscribing ??= new Set()).add(channel);
+      return;
+    }
     this.end(channel);
     this.owner.send(
       unsubscribedFrame(channel, 'position_expired', `the server's subscription to "${channel}" fell behind; subscribe again with "since" set to the position of the last message you received`),
@@ -127,11 +133,18 @@ export class ConnectionSubscriptions {
     if (!(await this.presence.ready(channel, presence, id)) || this.owner.stopped) {
       this.presence.abandon(channel);
       this.deps.hub.leave(channel, this.owner);
+      this.settleGap(channel, false);
       return;
     }
     this.subscribed.set(channel, LIVE);
     this.owner.ack(id, position);
     this.presence.added(channel, presence);
+    this.settleGap(channel);
+  }
+
+  /** A gap reported before the subscribe was acked is told now (and forgotten for an abandoned one). */
+  private settleGap(channel: string, told = true): void {
+    if (this.gapsWhileSubscribing?.delete(channel) === true && told) this.gap(channel);
   }
 
   private async resume(channel: string, since: string, id: string | undefined, presence: boolean): Promise<void> {
@@ -145,6 +158,7 @@ export class ConnectionSubscriptions {
     if (!(await this.presence.ready(channel, presence, id)) || this.owner.stopped) {
       this.presence.abandon(channel);
       subscription.close();
+      this.settleGap(channel, false);
       return;
     }
     this.subscribed.set(channel, subscription);
@@ -158,9 +172,11 @@ export class ConnectionSubscriptions {
     }
     this.owner.ack(id);
     this.presence.added(channel, presence);
+    this.settleGap(channel);
   }
 
   private failed(error: unknown, channel: string, id: string | undefined): void {
+    this.settleGap(channel, false);
     const { code, message } = busErrorCode(error);
     if (code === 'internal_error') this.owner.log.error({ channel, err: error }, 'subscribe failed');
     this.owner.sendError(code, message, id, channel);

@@ -115,4 +115,29 @@ describe('a shared subscription the bus ends for falling behind', () => {
     // The client is no longer subscribed, so it may subscribe again (with since, to resume).
     expect(await client.subscribe('game:1', String(client.messages('game:1')[0]?.position))).toMatchObject({ type: 'error', code: 'position_expired' });
   });
+
+  it('has a since-client whose own replay the bus ended resume from its last message: nothing lost, nothing doubled', async () => {
+    // Unordered: no handover, the replay subscription is the client's whole stream.
+    const bus = new ExpiringBus(createMemoryBus(), { unordered: true });
+    const server = await startTestServer({ container: parts(bus).scope });
+    const client = await connect(server);
+    const publisher = await connect(server);
+    await publisher.publish('game:1', 1);
+    const receipt = await publisher.publish('game:1', 2);
+    expect(await client.subscribe('game:1', String(receipt.position))).toMatchObject({ type: 'ack' });
+    await publisher.publish('game:1', 3);
+    await client.waitForMessages('game:1', 1);
+    bus.stall('game:1');
+    await publisher.publish('game:1', 4);
+    await publisher.publish('game:1', 5);
+    await bus.expire('game:1');
+    const notice = await client.next((frame) => frame.type === 'unsubscribed');
+    expect(notice).toMatchObject({ channel: 'game:1', code: 'position_expired' });
+    const last = client.messages('game:1').at(-1);
+    expect(await client.subscribe('game:1', String(last?.position))).toMatchObject({ type: 'ack' });
+    await publisher.publish('game:1', 6);
+    await client.waitForMessages('game:1', 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(data(client.messages('game:1'))).toEqual([3, 4, 5, 6]);
+  });
 });

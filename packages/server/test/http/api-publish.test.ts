@@ -168,8 +168,8 @@ describe('POST /api/publish', () => {
   });
 
   it('maps a message the bus finds too large to 413 payload_too_large', async () => {
-    const server = await apiServer(undefined, { memory: { maxPayloadBytes: 100 } });
-    expect(await refusal(await callPublish(server, { channel: 'lobby', data: 'x'.repeat(200) }))).toMatchObject({ status: 413, error: 'payload_too_large' });
+    const server = await apiServer(undefined, { memory: { maxPayloadBytes: 1024 } });
+    expect(await refusal(await callPublish(server, { channel: 'lobby', data: 'x'.repeat(2000) }))).toMatchObject({ status: 413, error: 'payload_too_large' });
   });
 
   it('maps a bus that is down to 503 bus_unavailable with Retry-After', async () => {

@@ -24,9 +24,13 @@ export class ExpiringBus implements MessageBus {
   /** Subscriptions made, `from` a position or not, in order: what a test checks the resume by. */
   readonly subscribes: { channel: string; from: string | undefined }[] = [];
 
-  constructor(private readonly inner: MessageBus) {
+  constructor(
+    private readonly inner: MessageBus,
+    /** `unordered`: declare no `orderedPerChannel`, so a since-client's replay stays its whole stream (no handover). */
+    options: { readonly unordered?: boolean } = {},
+  ) {
     this.driver = inner.driver;
-    this.features = inner.features;
+    this.features = options.unordered === true ? new Set([...inner.features].filter((feature) => feature !== 'orderedPerChannel')) : inner.features;
     this.limits = inner.limits;
   }
 
