@@ -23,6 +23,7 @@ export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOption
   const flat = KAFKA_SETTINGS.resolve(options, 'createKafkaBus');
   const sasl = options.sasl;
   if (sasl !== undefined) {
+    if (sasl === null || typeof sasl !== 'object') throw invalid('sasl must be an object { mechanism, username, password }');
     if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(sasl.mechanism)) {
       throw invalid(`sasl.mechanism must be plain, scram-sha-256 or scram-sha-512, got ${String(sasl.mechanism)}`);
     }

@@ -140,6 +140,8 @@ describe('memory bus limits', () => {
     const error = await expectBusError(async () => createMemoryBus({ maxPayloadBytes: 1.5 }), 'invalid_options');
     expect(error.message).toContain('maxPayloadBytes');
     expect(error).toBeInstanceOf(BusError);
+    // Not the TypeError of reading a field of null.
+    await expectBusError(async () => createMemoryBus(null as never), 'invalid_options');
   });
 });
 

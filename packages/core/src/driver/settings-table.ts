@@ -91,6 +91,10 @@ export function defineSettings<const T extends SettingsShape>(rows: T): Settings
       return values as EnvSettings<T>;
     },
     resolve(options, factory) {
+      // A BusError, not the TypeError reading a field of null would give (every factory's rule).
+      if (options === null || typeof options !== 'object') {
+        throw new BusError('invalid_options', `${factory}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+      }
       const given = options as Readonly<Record<string, unknown>>;
       const values: Record<string, unknown> = {};
       for (const [key, row] of entries) {
