@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DEFAULT_KAFKA_TOOLS_VERSION, KAFKA_TOOLS_VERSION, KAFKA_VERSION, SCALA_VERSION, SLF4J_VERSION, ensureDir, paths } from './config.mjs';
+import { DEFAULT_KAFKA_TOOLS_VERSION, JAR_CACHE_DIR, KAFKA_TOOLS_VERSION, KAFKA_VERSION, SCALA_VERSION, SLF4J_VERSION, ensureDir, paths } from './config.mjs';
 import { fail, log as defaultLog, tail } from './output.mjs';
 
 /**
@@ -140,6 +140,7 @@ export async function ensureArtifacts(d = brokerArtifacts(), { log = defaultLog 
   return d.dir;
 }
 
+/** A path for messages: `.kafka/...` inside the checkout's own data dir, else the full path (KAFKA_DATA_DIR). */
 export function rel(p) {
-  return p.startsWith(paths.root) ? `.kafka${p.slice(paths.root.length)}` : p;
+  return paths.root === JAR_CACHE_DIR && p.startsWith(paths.root) ? `.kafka${p.slice(paths.root.length)}` : p;
 }

@@ -9,7 +9,7 @@
 //   node scripts/kafka/kafka.mjs console-producer|console-consumer|topics [tool args...]
 //
 // Env: KAFKA_VERSION, KAFKA_TOOLS_VERSION (defaults in config.mjs), KAFKA_HEAP_OPTS,
-//      KAFKA_AUTO_CREATE_TOPICS, JAVA_HOME, MVN.
+//      KAFKA_AUTO_CREATE_TOPICS, KAFKA_DATA_DIR, KAFKA_PORT_OFFSET, JAVA_HOME, MVN, OPENSSL.
 // See docs/kafka-local.md.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { fetchMetadata } from './kafka-protocol.mjs';
 import { KafkaScriptError, fail, log } from './output.mjs';
 import * as proc from './processes.mjs';
 import { checkPortsFree, foreignCluster, waitForCluster, waitForNode } from './readiness.mjs';
+import { ensureTlsMaterial, tlsFiles } from './tls.mjs';
 import { TOOLS, runTool } from './tools.mjs';
 
 const { HOST, KAFKA_VERSION, paths } = cfg;
@@ -118,6 +119,7 @@ async function up(opts) {
   else if (state && !formatted && live.size === 0) wipeData('incomplete storage; reformatting');
   state = cfg.readClusterState();
 
+  ensureTlsMaterial();
   cfg.ensureDir(join(paths.root, 'config'));
   for (const i of range(nodes)) writeFileSync(paths.config(i), cfg.serverProperties(i, nodes, KAFKA_VERSION));
 
@@ -147,9 +149,15 @@ async function up(opts) {
 
 function printSummary(nodes, ours = true) {
   const plain = range(nodes).map((i) => `${HOST}:${cfg.clientPort(i)}`).join(',');
-  const sasl = range(nodes).map((i) => `${HOST}:${cfg.saslPort(i)}`).join(',');
+  const on = (port) => range(nodes).map((i) => `${HOST}:${port(i)}`).join(',');
+  const credentials = `user "${cfg.SASL_USER}", password "${cfg.SASL_PASSWORD}"; ${cfg.SASL_MECHANISMS.join(', ')}`;
   log(`  KAFKA_BROKERS=${plain}`);
-  log(`  SASL_PLAINTEXT: ${sasl} (user "${cfg.SASL_USER}", password "${cfg.SASL_PASSWORD}"; ${cfg.SASL_MECHANISMS.join(', ')})`);
+  log(`  SASL_PLAINTEXT: ${on(cfg.saslPort)} (${credentials})`);
+  if (!ours) return; // a foreign cluster's TLS listeners, if any, are not ours to describe
+  log(`  SSL: ${on(cfg.sslPort)}; mutual TLS (client certificate required): ${on(cfg.mtlsPort)}`);
+  log(`  SASL_SSL: ${on(cfg.saslSslPort)} (${credentials})`);
+  log(`  SASL_SSL OAUTHBEARER (unsecured JWS, tests only): ${on(cfg.oauthPort)}`);
+  log(`  TLS files: CA ${rel(tlsFiles.caCert())}, client ${rel(tlsFiles.clientCert())} + ${rel(tlsFiles.clientKey())}, unknown CA ${rel(tlsFiles.otherCaCert())}`);
   if (ours) log(`  logs: ${rel(join(paths.root, 'logs'))}/node-<i>.log; stop with: pnpm kafka:down`);
 }
 
@@ -220,6 +228,7 @@ async function startNode(opts) {
   await checkPortsFree([i]);
   const lib = await ensureArtifacts(brokerArtifacts(KAFKA_VERSION));
   // The config `up` wrote is kept (same settings as the running nodes); written only if missing.
+  ensureTlsMaterial();
   if (!existsSync(paths.config(i))) writeFileSync(paths.config(i), cfg.serverProperties(i, nodes, KAFKA_VERSION));
   const started = Date.now();
   log(`started node ${i} (pid ${proc.startNode(i, lib)}) on ${HOST}:${cfg.clientPort(i)}, log: ${rel(paths.log(i))}`);

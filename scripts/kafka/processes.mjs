@@ -75,6 +75,7 @@ export function findOrphanPids() {
 /** Runs kafka-storage format for node i (synchronously), appending its output to the node log. */
 export function formatStorage(i, lib, clusterId) {
   ensureDir(paths.data(i));
+  ensureDir(join(paths.root, 'logs')); // a fresh KAFKA_DATA_DIR has none yet (the jar cache's logs live elsewhere)
   const args = [
     '-Xmx256m',
     '-cp',

@@ -1,5 +1,5 @@
 // Pre-start port checks and waiting until every node has registered with the cluster.
-import { HOST, clientPort, controllerPort, paths, saslPort } from './config.mjs';
+import { HOST, clientListeners, clientPort, controllerPort, paths } from './config.mjs';
 import { rel } from './artifacts.mjs';
 import { canBind, fetchMetadata } from './kafka-protocol.mjs';
 import { fail, log, tail } from './output.mjs';
@@ -23,11 +23,7 @@ export async function foreignCluster(nodes) {
 export async function checkPortsFree(nodes) {
   const busy = [];
   for (const i of nodes) {
-    for (const [what, port] of [
-      ['client', clientPort(i)],
-      ['SASL', saslPort(i)],
-      ['controller', controllerPort(i)],
-    ]) {
+    for (const [what, port] of [...clientListeners(i).map(([, , p, name]) => [name, p]), ['controller', controllerPort(i)]]) {
       if (!(await canBind(HOST, port))) busy.push(`${HOST}:${port} (node ${i} ${what} listener)`);
     }
   }
