@@ -9,7 +9,7 @@ async function collect(bus: ReturnType<typeof createExampleBus>, channel: string
   return { messages, subscription };
 }
 
-describe('example bus history (what the conformance target has no truncateHistory hook for)', () => {
+describe('example bus replay, beyond what the conformance target has hooks for', () => {
   it('keeps historyPerChannel messages: a replay from before them starts at the oldest kept and says "truncated"', async () => {
     const bus = createExampleBus({ historyPerChannel: 3 });
     const first = await bus.publish('game:1', 0);
@@ -31,6 +31,24 @@ describe('example bus history (what the conformance target has no truncateHistor
     expect(subscription.startPosition).toBe(stale.position);
     expect(messages.map((message) => message.data)).toEqual(['kept']);
     await Promise.all([old.close(), bus.close()]);
+  });
+
+  it('a reply published by a handler while its replay backlog runs reaches it after the backlog, not lost', async () => {
+    const bus = createExampleBus();
+    const first = await bus.publish('game:1', 'a');
+    await bus.publish('game:1', 'b');
+    const seen: unknown[] = [];
+    await bus.subscribe(
+      'game:1',
+      (message) => {
+        seen.push(message.data);
+        if (message.data === 'b') void bus.publish('game:1', 'reply');
+      },
+      { from: first.position as string },
+    );
+    await bus.publish('game:1', 'c');
+    expect(seen).toEqual(['b', 'reply', 'c']);
+    await bus.close();
   });
 
   it('a bad option is BusError invalid_options; a bad variable is BusError config naming it', async () => {
