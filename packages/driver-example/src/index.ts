@@ -14,7 +14,8 @@ export interface ExampleBusOptions {
   /**
    * Messages that may wait for one subscription's handler, at least 1. A subscriber further behind
    * is ended: `onError` gets a retryable `position_expired` BusError, and it resumes with
-   * `from` = the position of the last message it handled. Default: 1000.
+   * `from` = the position of the last message it handled. A replay's backlog counts too, so keep
+   * it above `historyPerChannel`. Default: 1000.
    */
   readonly maxPendingPerSubscription?: number;
   /** How long `close()` and `unsubscribe()` wait for a running handler before abandoning it, in ms, 0 to 60000. Default: 5000. */
