@@ -5,6 +5,7 @@ import { decodeEntry } from './entry-codec.js';
 import type { LiveListener } from './live-channels.js';
 import type { LiveEntry } from './announcement.js';
 import { parseEntries } from './replies.js';
+import { replayStart } from './replay-start.js';
 import { compareIds } from './stream-id.js';
 
 /** What a broadcast subscription needs from its bus. */
@@ -20,7 +21,8 @@ export interface BroadcastHost {
  * `live`: announcements are delivered as they come. `reading`: the stream is being read after
  * `lastId` (start with `from`, a gap, a reconnect); announcements meanwhile are held. `behind`:
  * the handler's queue is full; announcements are ignored and the stream is read again once the
- * queue has drained to half, so a slow subscriber loses nothing the stream still keeps.
+ * queue has drained to half, so a slow subscriber loses nothing the stream still keeps; one whose
+ * entries were trimmed meanwhile ends with `position_expired`.
  */
 type State = 'live' | 'reading' | 'behind';
 
@@ -43,6 +45,12 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
   private held: LiveEntry[] = [];
   /** Held announcements were dropped, or a reconnect happened during a read: read once more. */
   private readAgain = false;
+  /**
+   * Held back (queue full) since the last read: the next read first checks that the stream still
+   * keeps every entry after `lastId`, and ends the subscription with `position_expired` if
+   * trimming took some (rather than skip them silently).
+   */
+  private trimCheck = false;
   private reading = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -122,6 +130,7 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
       this.reportError(message);
     } else if (!this.push(message)) {
       this.state = 'behind';
+      this.trimCheck = true;
       this.held = [];
       this.logger.debug({ channel: this.channel, lastId: this.lastId }, 'subscriber is behind; reading the stream again once it catches up');
       return false;
@@ -145,6 +154,13 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
   private async read(): Promise<void> {
     const host = this.host as BroadcastHost;
     try {
+      if (this.trimCheck) {
+        if ((await replayStart(host.command, this.key, this.lastId)).replay === 'truncated') {
+          void this.expire(`further behind than its stream keeps (streamMaxLen): entries after ${this.lastId} were trimmed`);
+          return;
+        }
+        this.trimCheck = false;
+      }
       for (;;) {
         const reply = await host.command.call('XRANGE', [this.key, `(${this.lastId}`, '+', 'COUNT', host.readBatchSize]);
         if (this.detached) return;

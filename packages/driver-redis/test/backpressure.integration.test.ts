@@ -1,4 +1,4 @@
-import type { MessageBus } from '@app/core';
+import { isBusError, type Message, type MessageBus } from '@app/core';
 import { Inbox, settle } from '@app/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteKeys, readyBus, uniquePrefix } from './support/test-bus.js';
@@ -34,5 +34,47 @@ describe('redis bus with a subscriber slower than the publisher', () => {
     await settle(200);
     expect(fast.data).toEqual(range(100));
     expect(slow.data).toEqual(range(100));
+  });
+});
+
+describe('redis bus with a subscriber held back longer than its stream keeps', () => {
+  const prefix = uniquePrefix('trimmed');
+
+  afterAll(() => deleteKeys(url, prefix));
+
+  it('ends it with one position_expired after a gap-free prefix instead of skipping what was trimmed', async () => {
+    const bus = await readyBus({ url, keyPrefix: prefix, maxPendingPerSubscription: 4, streamMaxLen: 10 });
+    try {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const handled: Message<number>[] = [];
+      const errors: Error[] = [];
+      await bus.subscribe<number>(
+        'feed:trimmed',
+        async (message) => {
+          handled.push(message);
+          await gate;
+        },
+        { onError: (error) => errors.push(error) },
+      );
+      const fast = new Inbox<number>();
+      await bus.subscribe('feed:trimmed', fast.handler);
+      // MAXLEN ~ trims whole radix-tree nodes (about 100 entries): 300 is well past what is kept.
+      for (const index of range(300)) await bus.publish('feed:trimmed', index);
+      await fast.waitFor(300, 15_000, 'messages for the fast subscriber');
+      release();
+      await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1);
+      await settle(200);
+      expect(isBusError(errors[0]) && errors[0].reason).toBe('position_expired');
+      expect(errors[0]?.message).toContain('"feed:trimmed"');
+      const received = handled.map((message) => message.data);
+      expect(received).toEqual(range(received.length));
+      expect(received.length).toBeLessThan(300);
+      expect(errors).toHaveLength(1);
+    } finally {
+      await bus.close();
+    }
   });
 });

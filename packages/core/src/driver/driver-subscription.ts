@@ -136,12 +136,14 @@ export abstract class DriverSubscription implements Subscription {
    * a retryable `position_expired` BusError naming the channel and the bound. The caller resumes
    * with `subscribe(channel, handler, { from })`, `from` being the position of the last message
    * it handled (or `startPosition` when none). Resolves when that is done; never rejects.
+   *
+   * @param behind How far behind it fell, for the message. Default: `more than <maxPending>
+   *   messages behind (<boundOption>)`; a driver with another bound names that one.
    */
-  expire(): Promise<void> {
+  expire(behind = `more than ${this.maxPending} messages behind (${this.#boundOption})`): Promise<void> {
     const error = new BusError(
       'position_expired',
-      `subscriber on "${this.channel}" fell more than ${this.maxPending} messages behind (${this.#boundOption}); ` +
-        'the subscription ended: subscribe again with from = the position of the last message handled',
+      `subscriber on "${this.channel}" fell ${behind}; the subscription ended: subscribe again with from = the position of the last message handled`,
       { retryable: true },
     );
     return this.#end(error);
