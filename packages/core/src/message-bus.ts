@@ -183,13 +183,14 @@ export interface MessageBus {
    * A slow broadcast subscriber is never skipped silently. A driver either holds back delivery
    * for it (backpressure: nothing is lost, as on Redis), or, once it is further behind than a
    * bound the driver documents (memory and Kafka: `maxPendingPerSubscription` messages waiting;
-   * Redis: held back past what its stream keeps, `streamMaxLen`), ends the subscription: no handler call starts after that, queued messages are dropped, and
-   * once the running handler returned `onError` is called once with a retryable `BusError` of
-   * reason `position_expired` whose message names the channel and the bound. The messages it
-   * delivered before form a gap-free prefix of the channel, so the caller resumes with
-   * `subscribe(channel, handler, { from })`, `from` being the position of the last message it
-   * handled (or the subscription's `startPosition` when it handled none). `unsubscribe()` then
-   * resolves at once. Never reason `internal` for this: that reason means a driver bug.
+   * Redis: held back past what its stream keeps, `streamMaxLen`), ends the subscription: no
+   * handler call starts after that, queued messages are dropped, and once the running handler
+   * returned `onError` is called once with a retryable `BusError` of reason `position_expired`
+   * whose message names the channel and the bound. The messages it delivered before form a
+   * gap-free prefix of the channel, so the caller resumes with
+   * `subscribe(channel, handler, { from })`, `from` being the position of the last message it handled (or the subscription's
+   * `startPosition` when it handled none). `unsubscribe()` then resolves at once. Never reason
+   * `internal` for this: that reason means a driver bug.
    */
   subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
 
