@@ -109,6 +109,19 @@ describe('a settings table: options given in code', () => {
     expect(optionsError(JSON.parse('{"level":"HIGH"}') as Parameters<typeof table.resolve>[0]).message).toBe('createTestBus: level must be one of low, high, got "HIGH"');
   });
 
+  it('checks the logger every factory takes: an object with the four methods, or nothing', () => {
+    const asOptions = (logger: unknown) => ({ logger }) as Parameters<typeof table.resolve>[0];
+    expect(optionsError(asOptions('console')).message).toBe(
+      'createTestBus: logger must be an object with debug, info, warn and error functions (pino\'s form), got string',
+    );
+    expect(optionsError(asOptions(null)).message).toContain('got null');
+    expect(optionsError(asOptions({ info: () => {}, warn: () => {} })).message).toContain('got an object without debug, error');
+    expect(optionsError(asOptions(42)).reason).toBe('invalid_options');
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    expect(() => table.resolve(asOptions(logger), 'createTestBus')).not.toThrow();
+    expect(() => table.resolve(asOptions(Object.create(logger)), 'createTestBus')).not.toThrow();
+  });
+
   it('refuses a table whose default fails its own check', () => {
     expect(() => defineSettings({ n: setting.integer({ default: 0, min: 1, max: 2, description: '' }) })).toThrow('the default of n must be a whole number from 1 to 2');
   });

@@ -66,6 +66,12 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('refuses a logger that is no logger with invalid_options, before connecting', async () => {
+    const error = await failure(async () => createKafkaBus({ brokers: testBrokers(), topicPrefix, logger: 'console' as never }));
+    expect(error.reason).toBe('invalid_options');
+    expect(error.message).toContain('createKafkaBus: logger must be an object');
+  });
+
   it('never puts the SASL password in an error or the settings it logs', async () => {
     const env = { KAFKA_BROKERS: testBrokers().join(','), KAFKA_SASL_USERNAME: 'app', KAFKA_SASL_PASSWORD: 'hunter2' };
     const error = await failure(async () => driver.create(env, { logger: silentLogger }));

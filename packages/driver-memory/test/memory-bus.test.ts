@@ -142,6 +142,9 @@ describe('memory bus limits', () => {
     expect(error).toBeInstanceOf(BusError);
     // Not the TypeError of reading a field of null.
     await expectBusError(async () => createMemoryBus(null as never), 'invalid_options');
+    // A logger that is no logger fails here, not later with a TypeError mid delivery.
+    const badLogger = await expectBusError(async () => createMemoryBus({ logger: 'console' as never }), 'invalid_options');
+    expect(badLogger.message).toContain('createMemoryBus: logger must be an object');
   });
 });
 

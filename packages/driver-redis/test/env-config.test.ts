@@ -52,6 +52,8 @@ describe('redis driver configuration', () => {
     await expectBusError(async () => createRedisBus({ pingIntervalMs: 0 }), 'invalid_options');
     await expectBusError(async () => createRedisBus({ url: 'tcp://x' }), 'invalid_options');
     await expectBusError(async () => createRedisBus({ keyPrefix: 'a{b}' }), 'invalid_options');
+    const badLogger = await expectBusError(async () => createRedisBus({ logger: 'console' as never }), 'invalid_options');
+    expect(badLogger.message).toContain('createRedisBus: logger must be an object');
   });
 
   it('creates a working bus from just REDIS_URL (plus a prefix for test isolation)', async () => {

@@ -1,5 +1,6 @@
 import type { Env } from '../env.js';
 import { BusError } from '../errors.js';
+import type { BusLogger } from '../logger.js';
 import type { DriverSetting } from '../registry.js';
 import { shownValue, type AnySetting, type Setting } from './settings-kinds.js';
 import { describeSettings } from './settings-redaction.js';
@@ -47,11 +48,26 @@ export interface SettingsTable<T extends SettingsShape> {
    * from a factory. Throws `BusError` reason `invalid_options` as `<factory>: <key> must be ...`.
    * Only rows that are factory options (not `envOnly`) are read, and keys outside the table are
    * ignored: a driver whose options are nested (Kafka's `sasl`, `ssl`) builds those itself.
-   * Cross-field rules (one timeout below another) are the driver's too.
+   * Cross-field rules (one timeout below another) are the driver's too. The one option outside
+   * the table every factory takes, `logger`, is checked here as well: when given, it must be an
+   * object with `debug`, `info`, `warn` and `error` functions (a string or a half logger would
+   * otherwise fail later, mid delivery, with a TypeError); the driver still applies its default.
    */
   resolve(options: SettingsOptions<T>, factory: string): ResolvedSettings<T>;
   /** {@link describeSettings} over this table: effective values for the start-up log, secrets masked. */
   describe(env: Env): Record<string, string>;
+}
+
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Throws `invalid_options` unless `value` is undefined or has every {@link BusLogger} method. */
+function assertLogger(value: unknown, factory: string): void {
+  if (value === undefined) return;
+  const methods = value !== null && typeof value === 'object' ? (value as Readonly<Record<string, unknown>>) : undefined;
+  const missing = methods === undefined ? LOGGER_METHODS : LOGGER_METHODS.filter((name) => typeof methods[name] !== 'function');
+  if (missing.length === 0) return;
+  const got = methods === undefined ? (value === null ? 'null' : typeof value) : `an object without ${missing.join(', ')}`;
+  throw new BusError('invalid_options', `${factory}: logger must be an object with debug, info, warn and error functions (pino's form), got ${got}`);
 }
 
 /**
@@ -96,6 +112,7 @@ export function defineSettings<const T extends SettingsShape>(rows: T): Settings
         throw new BusError('invalid_options', `${factory}: options must be an object, got ${options === null ? 'null' : typeof options}`);
       }
       const given = options as Readonly<Record<string, unknown>>;
+      assertLogger(given['logger'], factory);
       const values: Record<string, unknown> = {};
       for (const [key, row] of entries) {
         if (!row.option) continue;
