@@ -10,11 +10,12 @@ import { textFrame } from './ws-frame.js';
 /** A client's end of a channel. One object per client and channel, held in the channel's set. */
 export interface ChannelListener {
   /**
-   * A message of the channel, with its frame encoded once for all listeners: as text, and as a
-   * ready WebSocket frame (`textFrame`) that sockets write as is. Returns true when the message
-   * frame went to the client now (the hub counts those as deliveries).
+   * A message of the channel, with its frame encoded once for all listeners as a ready
+   * WebSocket frame (`textFrame`) that sockets write as is; every listener gets the same buffer,
+   * to write, hold or drop, never to change. Returns true when the frame went to the client now
+   * (the hub counts those as deliveries).
    */
-  onChannelMessage(message: Message, frame: string, framed: Buffer): boolean;
+  onChannelMessage(message: Message, framed: Buffer): boolean;
   /**
    * The shared subscription lost messages (it fell behind and the bus no longer kept what came
    * after its last message, or it could not be resumed at all): the listener stays joined until
@@ -218,12 +219,11 @@ export class ChannelHub {
 
   private fanOut(listeners: ReadonlySet<ChannelListener>, message: Message): void {
     if (listeners.size === 0) return;
-    const frame = messageFrame(message);
-    const framed = textFrame(frame);
+    const framed = textFrame(messageFrame(message));
     let delivered = 0;
     for (const listener of listeners) {
       try {
-        if (listener.onChannelMessage(message, frame, framed)) delivered += 1;
+        if (listener.onChannelMessage(message, framed)) delivered += 1;
       } catch (error) {
         // One broken listener must not starve the others of the message.
         this.logger.error({ channel: message.channel, err: describeError(error) }, 'channel listener failed');

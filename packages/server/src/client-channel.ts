@@ -85,7 +85,7 @@ export class ClientChannel implements ChannelListener {
     return result;
   }
 
-  onChannelMessage(message: Message, _frame: string, framed: Buffer): boolean {
+  onChannelMessage(message: Message, framed: Buffer): boolean {
     if (this.closed) return false;
     // The handover sends (and the sink counts) what it forwards itself.
     this.handover.onShared(message, framed);

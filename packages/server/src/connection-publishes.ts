@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { busErrorCode } from './bus-error-code.js';
 import { CLOSE_CODES } from './close-codes.js';
-import type { ConnectionDeps } from './connection.js';
+import type { ConnectionDeps } from './connection-deps.js';
 import type { PendingWork } from './pending-work.js';
 import type { ErrorCode } from './protocol.js';
 import { PublishRate } from './publish-rate.js';

@@ -3,7 +3,7 @@ import type { Action } from './auth/channel-grants.js';
 import { busErrorCode } from './bus-error-code.js';
 import type { ResumedChannel } from './channel-factory.js';
 import type { ChannelListener } from './channel-hub.js';
-import type { ConnectionDeps } from './connection.js';
+import type { ConnectionDeps } from './connection-deps.js';
 import { ConnectionPresence, type PresenceOwner } from './presence/connection-presence.js';
 import type { ErrorCode } from './protocol.js';
 import type { HandoverSink } from './replay-handover.js';

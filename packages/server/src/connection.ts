@@ -1,42 +1,19 @@
-import { withTimeout, type Message, type MessageBus, type PublishReceipt } from '@app/core';
+import { withTimeout, type Message, type PublishReceipt } from '@app/core';
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
 import type { Action } from './auth/channel-grants.js';
 import { ConnectionAuth } from './auth/connection-auth.js';
-import type { ConnectionIdentity, UpgradeAuth } from './auth/upgrade-auth.js';
+import type { ConnectionIdentity } from './auth/upgrade-auth.js';
 import { USER_HEADER } from './auth/user-header.js';
-import type { ChannelFactory } from './channel-factory.js';
-import type { ChannelHub } from './channel-hub.js';
 import type { ConnectionSocket } from './client-socket.js';
-import type { Clock } from './clock.js';
 import { CLOSE_CODES } from './close-codes.js';
-import type { ServerConfig } from './config.js';
+import type { ConnectionDeps } from './connection-deps.js';
 import { ConnectionSubscriptions, type SubscriptionOwner } from './connection-subscriptions.js';
-import type { ServerMetrics } from './metrics.js';
 import { PendingWork } from './pending-work.js';
-import type { PresenceHub } from './presence/presence-hub.js';
 import { parseClientFrame, type ClientFrame, type ErrorCode } from './protocol.js';
 import { ConnectionPublishes, type PublishOwner } from './connection-publishes.js';
 import { ackFrame, errorFrame, publishAckFrame } from './server-frames.js';
 import { listenToSocket, type SocketEventsTarget } from './socket-events.js';
-
-/** What every connection of a server shares: one object, not one per connection. */
-export interface ConnectionDeps {
-  readonly config: ServerConfig;
-  readonly logger: Logger;
-  readonly metrics: ServerMetrics;
-  readonly bus: MessageBus;
-  readonly hub: ChannelHub;
-  readonly presence: PresenceHub;
-  /** The token check, for `refresh`; undefined when the server runs anonymous. */
-  readonly auth: UpgradeAuth | undefined;
-  /** The welcome frame, the same for every client of this server. */
-  readonly welcome: string;
-  /** The time token expiry and publish rates are measured in. */
-  readonly clock: Clock;
-  /** Makes the channels a client resumes with `since`. */
-  readonly channels: ChannelFactory;
-}
 
 /** Where one connection comes from: what differs from one connection to the next. */
 export interface ConnectionOrigin {
@@ -148,7 +125,7 @@ export class Connection implements SubscriptionOwner, PublishOwner, SocketEvents
   }
 
   /** A message of a channel this connection subscribed to without `since`. */
-  onChannelMessage(_message: Message, _frame: string, framed: Buffer): boolean {
+  onChannelMessage(_message: Message, framed: Buffer): boolean {
     if (this.closed || this.draining) return false;
     return this.check(this.socket.sendFramed(framed));
   }
