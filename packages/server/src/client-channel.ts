@@ -114,8 +114,11 @@ export class ClientChannel implements ChannelListener {
   private replayFailed(error: unknown): void {
     // The driver ended a replay that fell behind: the client resumes from what it got.
     if (isBusError(error) && error.reason === 'position_expired') {
-      this.replay = undefined;
-      this.options.metrics.busSubscriptions.dec();
+      // Before open() stored it, the replay is counted and released (a no-op unsubscribe) by close().
+      if (this.replay !== undefined) {
+        this.replay = undefined;
+        this.options.metrics.busSubscriptions.dec();
+      }
       this.onChannelGap();
       return;
     }

@@ -3,7 +3,8 @@
  * tests and embedders can swap any part without touching the server: register a replacement in
  * a child container (`container.createChildContainer()` from tsyringe) and pass it to
  * `startServer({ container })`; the server registers its defaults only under tokens that
- * container does not hold.
+ * container does not hold. `CONFIG`, `METRICS`, `AUTH`, `API` and `HTTP_SERVER` are not parts:
+ * they come from `startServer`'s options and environment, and its own scope always holds them.
  */
 export const CONFIG = Symbol('ServerConfig');
 /** The pino `Logger`. */
