@@ -161,7 +161,9 @@ export interface MessageBus {
    * Resolves once the backend has accepted the message (for a persistent bus: stored it), so a
    * resolved publish is never lost. Rejects with `invalid_channel`, `invalid_data`,
    * `invalid_headers`, `payload_too_large`, `closed`, or a retryable error when the backend is
-   * down (`not_connected`, `timeout`) or too much is already waiting for it (`overloaded`).
+   * down (`not_connected`, `timeout`) or too much is already waiting for it (`overloaded`; also
+   * a group on the channel that is past its driver's bound, see {@link MessageBus.subscribe}).
+   * A refused publish published nothing.
    * Messages published by one caller on one channel keep their order when the bus declares
    * `orderedPerChannel`, even when the caller does not wait for each publish.
    */
@@ -191,6 +193,13 @@ export interface MessageBus {
    * `subscribe(channel, handler, { from })`, `from` being the position of the last message it handled (or the subscription's
    * `startPosition` when it handled none). `unsubscribe()` then resolves at once. Never reason
    * `internal` for this: that reason means a driver bug.
+   *
+   * A slow group loses nothing either: a message that no member can take yet (every member busy
+   * or its queue full) waits for the group, and reaches a member once one catches up. A driver
+   * that bounds that wait in memory (memory: `maxPendingPerSubscription` messages waiting for the
+   * group) refuses further publishes on the channel with a retryable `overloaded` while the group
+   * is at the bound, so the publisher slows down instead of the group dropping messages; a
+   * backend that keeps the messages (Kafka, Redis) simply holds them back.
    */
   subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
 

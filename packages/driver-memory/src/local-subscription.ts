@@ -1,4 +1,4 @@
-import { BusError, type BusLogger, type Message, type MessageHandler, type ReplayStart } from '@app/core';
+import { type BusLogger, type Message, type MessageHandler, type ReplayStart } from '@app/core';
 import { DriverSubscription, type ResolvedSubscribeOptions } from '@app/core/driver';
 
 /**
@@ -11,6 +11,8 @@ export interface SubscriptionHost {
   readonly closeTimeoutMs: number;
   /** A group message whose handler failed: redeliver or dead-letter it. */
   failed(subscription: LocalSubscription, message: Message, error: Error): void;
+  /** A group member's handler call is done, so its queue has room: its group hands out what waits. */
+  freed(subscription: LocalSubscription): void;
   /** Called once when the subscription ends, to take it off its channel. */
   detach(subscription: LocalSubscription): void;
 }
@@ -33,21 +35,16 @@ export class LocalSubscription extends DriverSubscription {
     if (startPosition !== undefined) this.startAfter(startPosition);
   }
 
-  /** A group message no member could take (every queue full): dropped, and said so. */
-  reportOverflow(message: Message): void {
-    this.reportError(
-      new BusError('internal', `every member of group "${this.options.group}" on "${this.channel}" is ${this.waiting} messages behind; message ${message.id} was dropped`),
-      message,
-    );
-  }
-
   protected detach(): void {
     this.host.detach(this);
   }
 
   protected override settled(message: Message, error: Error | undefined): void {
-    if (error === undefined) return;
-    if (this.mode === 'broadcast') this.reportError(error, message);
-    else this.host.failed(this, message, error);
+    if (this.mode === 'broadcast') {
+      if (error !== undefined) this.reportError(error, message);
+      return;
+    }
+    if (error !== undefined) this.host.failed(this, message, error);
+    this.host.freed(this);
   }
 }

@@ -58,6 +58,7 @@ export class MemoryBus implements MessageBus {
       maxPending: options.maxPendingPerSubscription,
       closeTimeoutMs: options.closeTimeoutMs,
       failed: (subscription, message, error) => this.handleFailure(subscription, message, error),
+      freed: (subscription) => this.groups.get(subscription.channel)?.get(subscription.options.group as string)?.refill(),
       detach: (subscription) => this.detach(subscription),
     };
   }
@@ -69,6 +70,7 @@ export class MemoryBus implements MessageBus {
   async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
     this.lifecycle.assertOpen();
     const prepared = preparePublish(channel, data, options, this.limits);
+    this.assertGroupsHaveRoom(channel);
     this.seq += 1;
     // The encoded payload travels as dataJson; `data` is decoded from it only if a subscriber reads
     // it, which still gives subscribers a copy apart from the publisher's object, as a remote bus would.
@@ -91,6 +93,22 @@ export class MemoryBus implements MessageBus {
       this.fanOutAll(message, this.seq);
     }
     return { id: message.id, position: message.position };
+  }
+
+  /**
+   * Refuses a publish (retryable `overloaded`, nothing published) while a group on the channel
+   * holds `maxPendingPerSubscription` messages none of its members could take yet: the publisher
+   * waits for the group rather than the group losing messages.
+   */
+  private assertGroupsHaveRoom(channel: string): void {
+    for (const [name, group] of this.groups.get(channel) ?? []) {
+      if (!group.full) continue;
+      throw new BusError(
+        'overloaded',
+        `group "${name}" on "${channel}" has ${group.waiting} messages its members cannot take yet (maxPendingPerSubscription ${this.options.maxPendingPerSubscription}); publish again once it catches up`,
+        { retryable: true },
+      );
+    }
   }
 
   /** Fans out `first`, then what handlers published meanwhile, each to everyone before the next. */
@@ -181,7 +199,7 @@ export class MemoryBus implements MessageBus {
     }
     let group = groups.get(name);
     if (group === undefined) {
-      group = new ConsumerGroup();
+      group = new ConsumerGroup(this.options.maxPendingPerSubscription);
       groups.set(name, group);
     }
     return group;
@@ -197,7 +215,12 @@ export class MemoryBus implements MessageBus {
     const name = subscription.options.group as string;
     const group = groups?.get(name);
     group?.remove(subscription);
-    if (group?.size === 0) groups?.delete(name);
+    if (group?.size === 0) {
+      // An in-process group exists only while it has members: nobody is left to take what waits.
+      const dropped = group.clear();
+      if (dropped > 0) this.options.logger.warn({ channel, group: name, dropped }, 'the last member of a group left; the messages waiting for it were dropped');
+      groups?.delete(name);
+    }
     if (groups?.size === 0) this.groups.delete(channel);
   }
 
@@ -215,8 +238,10 @@ export class MemoryBus implements MessageBus {
       this.redeliveries.delete(timer);
       const retry: Message = { ...message, attempt: message.attempt + 1 };
       const target = this.groups.get(message.channel)?.get(group as string);
-      if (target === undefined || !target.assign(retry)) {
+      if (target === undefined) {
         this.options.logger.warn({ channel: message.channel, group, messageId: message.id }, 'group has no member left; message dropped');
+      } else {
+        target.assign(retry);
       }
     }, this.options.redeliveryDelayMs);
     this.redeliveries.add(timer);

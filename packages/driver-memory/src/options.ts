@@ -11,8 +11,9 @@ export interface MemoryBusOptions {
   /**
    * Messages waiting for one subscription's handler. A broadcast subscription that falls further
    * behind is ended with a `position_expired` error through `onError` (nothing is skipped: resume
-   * with `from` = the last position handled); a group message no member can take is dropped and
-   * reported. Default: 10000.
+   * with `from` = the last position handled). A group message no member can take waits for the
+   * group; while this many wait, publishes on the channel are refused with a retryable
+   * `overloaded` (nothing is dropped). Default: 10000.
    */
   readonly maxPendingPerSubscription?: number;
   /** Pause before a failed group message is handed out again, in ms. Default: 50. */

@@ -74,6 +74,34 @@ describe('memory bus history', () => {
 });
 
 describe('memory bus limits', () => {
+  it('holds group messages no member can take and refuses publishes with a retryable overloaded at the bound, losing nothing', async () => {
+    const bus = createMemoryBus({ maxPendingPerSubscription: 2 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: unknown[] = [];
+    const errors: Error[] = [];
+    const member = async (message: Message): Promise<void> => {
+      handled.push(message.data);
+      await gate;
+    };
+    await bus.subscribe('jobs:slow', member, { mode: 'group', group: 'workers', onError: (error) => errors.push(error) });
+    // One running, two in the member's queue, two waiting for the group: the bound (2) is reached.
+    for (let index = 0; index < 5; index += 1) await bus.publish('jobs:slow', index);
+    const refused = await expectBusError(() => bus.publish('jobs:slow', 5), 'overloaded');
+    expect(refused).toMatchObject({ isRetryable: true });
+    expect(refused.message).toContain('"workers"');
+    // Other channels are not held up.
+    await bus.publish('jobs:other', 'fine');
+    release();
+    await vi.waitFor(() => expect(handled).toEqual([0, 1, 2, 3, 4]));
+    await bus.publish('jobs:slow', 6);
+    await vi.waitFor(() => expect(handled).toEqual([0, 1, 2, 3, 4, 6]));
+    expect(errors).toEqual([]);
+    await bus.close();
+  });
+
   it('ends a broadcast subscriber that falls too far behind with one position_expired, and from its last position it resumes with no gap', async () => {
     const bus = createMemoryBus({ maxPendingPerSubscription: 5 });
     let release: () => void = () => {};

@@ -100,11 +100,54 @@ async function slowSubscriber(t: TestContext, replay: boolean): Promise<void> {
   expect(rest.data, 'resumed with no gap and no duplicate').toEqual(range(total).slice(received.length));
 }
 
+/**
+ * The slow group: one member blocked while more than twice the bound is published. Every publish
+ * either resolves, and then its message reaches the group once the member catches up, or is
+ * refused with a retryable `overloaded` and never delivered.
+ */
+async function slowGroup(t: TestContext): Promise<void> {
+  const bound = t.target.slowSubscriberBound ?? 100;
+  const total = 2 * bound + OVER_BOUND;
+  const bus = await t.bus();
+  const channel = t.channel('slow-group');
+  const blocked = gate();
+  const handled = new Set<number>();
+  const errors: Error[] = [];
+  const member = async (message: Message<number>): Promise<void> => {
+    handled.add(message.data);
+    await blocked.wait;
+  };
+  await bus.subscribe<number>(channel, member, { mode: 'group', group: t.group(), onError: (error) => errors.push(error) });
+  const accepted: number[] = [];
+  for (const index of range(total)) {
+    try {
+      await bus.publish(channel, index);
+      accepted.push(index);
+    } catch (error) {
+      if (!isBusError(error) || error.reason !== 'overloaded' || !error.isRetryable) throw error;
+    }
+  }
+  await until(() => handled.size > 0, t.timeoutMs, 'the group member to start');
+  await settle(200);
+  blocked.release();
+  await until(() => accepted.every((index) => handled.has(index)), t.timeoutMs, `all ${accepted.length} accepted messages on the group`);
+  await settle(300);
+  expect(errors, 'a slow group is not an error (nor internal)').toEqual([]);
+  expect([...handled].sort((a, b) => a - b), 'every accepted message, and no refused one').toEqual(accepted);
+}
+
 export const contractCases: readonly ConformanceCase[] = [
   {
     title: 'a slow broadcast subscriber is never skipped silently: all in order, or a gap-free prefix, one position_expired, then nothing',
     async run(t, features) {
       await slowSubscriber(t, features.has('replay'));
+    },
+  },
+  {
+    title: 'a slow group member never loses a message: it is held for the group, or the publish is refused with a retryable "overloaded"',
+    requires: ['groups'],
+    async run(t) {
+      await slowGroup(t);
     },
   },
   {
