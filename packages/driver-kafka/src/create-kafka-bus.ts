@@ -4,16 +4,24 @@ import {
   withTimeout,
   type MessageBus,
 } from '@app/core';
-import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
+import { Kafka, type Admin, type Mechanism, type SASLOptions } from 'kafkajs';
 import { HealthProbe } from './health-probe.js';
 import { KafkaBus } from './kafka-bus.js';
 import { busLogCreator, CLIENT_LOG_LEVELS } from './log-creator.js';
 import { mapKafkaError } from './map-error.js';
-import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './options.js';
+import { oauthBearerMechanism } from './oauth-bearer-authenticator.js';
+import type { KafkaBusOptions, KafkaSaslOptions, ResolvedKafkaBusOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { resolveOptions } from './resolve-options.js';
 import { StatusTracker } from './status-tracker.js';
 import { TopicManager } from './topic-manager.js';
+
+function saslForKafkaJs(sasl: KafkaSaslOptions): SASLOptions | Mechanism {
+  // Ours, not kafkajs's: see oauth-bearer-authenticator.ts for what the built-in one gets wrong.
+  if (sasl.mechanism === 'oauthbearer') return oauthBearerMechanism(sasl.token);
+  // The three password mechanisms share one shape; kafkajs types them as a union per mechanism.
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+}
 
 function kafkaClient(options: ResolvedKafkaBusOptions, onProducerRetry: (message: string) => void): Kafka {
   const sasl = options.sasl;
@@ -21,8 +29,7 @@ function kafkaClient(options: ResolvedKafkaBusOptions, onProducerRetry: (message
     clientId: options.clientId,
     brokers: [...options.brokers],
     ssl: options.ssl,
-    // The three mechanisms share one shape; kafkajs types them as a union per mechanism.
-    ...(sasl === undefined ? {} : { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions }),
+    ...(sasl === undefined ? {} : { sasl: saslForKafkaJs(sasl) }),
     connectionTimeout: options.connectionTimeoutMs,
     authenticationTimeout: options.connectionTimeoutMs,
     requestTimeout: options.requestTimeoutMs,

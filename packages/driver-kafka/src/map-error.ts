@@ -8,7 +8,26 @@ interface KafkaJsErrorShape {
   cause?: unknown;
   originalError?: unknown;
   message?: unknown;
+  code?: unknown;
 }
+
+/**
+ * Node's TLS verification failures (kafkajs keeps them as `code` on its connection error): the
+ * same settings fail the same way, so they are not retryable. Value: what to tell the operator.
+ */
+const UNKNOWN_CA = "the broker's certificate is not signed by a trusted CA (set KAFKA_SSL_CA_FILE to the PEM of the CA that signed it)";
+const TLS_TRUST_CODES: ReadonlyMap<string, string> = new Map([
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', UNKNOWN_CA],
+  ['UNABLE_TO_GET_ISSUER_CERT', UNKNOWN_CA],
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', UNKNOWN_CA],
+  ['SELF_SIGNED_CERT_IN_CHAIN', UNKNOWN_CA],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', UNKNOWN_CA],
+  ['CERT_HAS_EXPIRED', "the broker's certificate has expired"],
+  ['CERT_NOT_YET_VALID', "the broker's certificate is not valid yet (check the clocks)"],
+  ['ERR_TLS_CERT_ALTNAME_INVALID', "the broker's certificate does not name the host connected to (check KAFKA_BROKERS, or set KAFKA_SSL_SERVERNAME to a name it holds)"],
+]);
+/** The broker refused our TLS handshake: usually a missing or untrusted client certificate. */
+const TLS_REFUSED_CODES = /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED)$/;
 
 const CONNECTION_ERRORS = new Set([
   'KafkaJSConnectionError',
@@ -51,7 +70,21 @@ function chain(error: unknown): KafkaJsErrorShape[] {
   return result;
 }
 
+function tlsProblem(links: readonly KafkaJsErrorShape[]): { reason: BusErrorReason; hint: string } | undefined {
+  for (const link of links) {
+    const code = String(link.code ?? '');
+    const trust = TLS_TRUST_CODES.get(code);
+    if (trust !== undefined) return { reason: 'config', hint: ` (TLS: ${trust})` };
+    if (TLS_REFUSED_CODES.test(code)) {
+      return { reason: 'unauthorized', hint: ' (TLS: the broker refused the handshake; it may require a client certificate signed by a CA it trusts: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)' };
+    }
+  }
+  return undefined;
+}
+
 function classify(links: readonly KafkaJsErrorShape[]): { reason: BusErrorReason; retryable: boolean } {
+  const tls = tlsProblem(links);
+  if (tls !== undefined) return { reason: tls.reason, retryable: false };
   for (const link of links) {
     const name = String(link.name ?? '');
     const type = String(link.type ?? '');
@@ -73,12 +106,18 @@ function classify(links: readonly KafkaJsErrorShape[]): { reason: BusErrorReason
 
 /** What to check or expect, after the error's own text. */
 function hintFor(reason: BusErrorReason, links: readonly KafkaJsErrorShape[]): string {
+  const tls = tlsProblem(links);
+  if (tls !== undefined) return tls.hint;
   const types = links.map((link) => String(link.type ?? ''));
   if (types.some((type) => TOO_FEW_REPLICAS_TYPES.has(type))) {
     return ' (not enough in-sync replicas: fewer brokers hold the partition than its min.insync.replicas; publishes are accepted again once enough brokers are back)';
   }
   if (types.some((type) => NO_LEADER_TYPES.has(type))) return ' (the partition has no leader: a broker is down or a leader election is under way)';
-  if (reason === 'unauthorized') return ' (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and the ACLs)';
+  if (reason === 'unauthorized') {
+    return /oauthbearer/i.test(links.map((link) => String(link.message ?? '')).join(' '))
+      ? ' (check KAFKA_SASL_MECHANISM and the token from KAFKA_OAUTH_TOKEN_COMMAND, KAFKA_OAUTH_TOKEN_FILE or KAFKA_OAUTH_TOKEN: expired, or not accepted by the broker?)'
+      : ' (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and the ACLs)';
+  }
   return reason === 'not_connected' ? ' (is the broker up and KAFKA_BROKERS right?)' : '';
 }
 
@@ -89,9 +128,12 @@ function hintFor(reason: BusErrorReason, links: readonly KafkaJsErrorShape[]): s
 export function mapKafkaError(error: unknown, doing: string): BusError {
   if (isBusError(error)) return error;
   const links = chain(error);
+  // Our own error from inside kafkajs (e.g. the OAUTHBEARER token source) keeps its reason.
+  const ours = links.find((link): link is KafkaJsErrorShape & BusError => isBusError(link));
+  if (ours !== undefined) return new BusError(ours.reason, `${doing} failed: ${ours.message}`, { cause: error, retryable: ours.isRetryable });
   const { reason, retryable } = classify(links);
   const details = links
-    .map((link) => (typeof link.message === 'string' ? link.message : ''))
+    .map((link) => (typeof link.message === 'string' ? link.message.trim() : ''))
     .filter((text, index, all) => text.length > 0 && all.indexOf(text) === index)
     .join(': ');
   const hint = hintFor(reason, links);

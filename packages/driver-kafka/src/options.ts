@@ -1,8 +1,31 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { BusLogger } from '@app/core';
 
-/** SASL mechanisms the driver accepts; all three need a username and a password. */
-export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+/** SASL mechanisms that log in with a username and a password. */
+export type KafkaPasswordMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+/** SASL mechanisms the driver accepts: the password ones and `oauthbearer` (a bearer token). */
+export type KafkaSaslMechanism = KafkaPasswordMechanism | 'oauthbearer';
+
+/** SASL with a username and a password (PLAIN or SCRAM). */
+export interface KafkaPasswordSasl {
+  readonly mechanism: KafkaPasswordMechanism;
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * SASL OAUTHBEARER. `token` is called on every (re)authentication of every broker connection and
+ * returns the bearer token (usually a JWT); cache it and fetch a new one before it expires. A
+ * rejection fails that authentication (a `BusError` passes through as it is).
+ */
+export interface KafkaOAuthBearerSasl {
+  readonly mechanism: 'oauthbearer';
+  readonly token: () => string | Promise<string>;
+}
+
+/** SASL credentials of {@link KafkaBusOptions.sasl}. */
+export type KafkaSaslOptions = KafkaPasswordSasl | KafkaOAuthBearerSasl;
 
 /** How much of kafkajs's own logging reaches the bus logger. */
 export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
@@ -35,10 +58,13 @@ export interface KafkaBusOptions {
   readonly minInsyncReplicas?: number;
   /** Create missing topics through the admin API; off for clusters that forbid it. Default: true. */
   readonly createTopics?: boolean;
-  /** TLS: `true` for the system CAs, or Node TLS options (CA, client certificate). Default: false. */
+  /**
+   * TLS: `true` for the system CAs, or Node TLS options (`ca`, `cert` and `key` for mutual TLS,
+   * `servername` when the certificate names another host than the broker address). Default: false.
+   */
   readonly ssl?: boolean | ConnectionOptions;
-  /** SASL credentials; without them the connection is not authenticated. Default: none. */
-  readonly sasl?: { readonly mechanism: KafkaSaslMechanism; readonly username: string; readonly password: string };
+  /** SASL credentials (a password, or an OAUTHBEARER token source); without them the connection is not authenticated. Default: none. */
+  readonly sasl?: KafkaSaslOptions;
   /** CloudEvents `ce_source` of published records. Default: `/app/<clientId>`. */
   readonly ceSource?: string;
   /** CloudEvents `ce_type` of published records. Default: `app.bus.message`. */

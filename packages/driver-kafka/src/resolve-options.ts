@@ -23,11 +23,15 @@ export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOption
   const flat = KAFKA_SETTINGS.resolve(options, 'createKafkaBus');
   const sasl = options.sasl;
   if (sasl !== undefined) {
-    if (sasl === null || typeof sasl !== 'object') throw invalid('sasl must be an object { mechanism, username, password }');
-    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(sasl.mechanism)) {
-      throw invalid(`sasl.mechanism must be plain, scram-sha-256 or scram-sha-512, got ${String(sasl.mechanism)}`);
+    if (sasl === null || typeof sasl !== 'object') throw invalid('sasl must be an object { mechanism, username, password } or { mechanism: \'oauthbearer\', token }');
+    if (sasl.mechanism === 'oauthbearer') {
+      if (typeof sasl.token !== 'function') throw invalid('sasl with mechanism oauthbearer needs token, a function returning the bearer token');
+    } else {
+      if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(sasl.mechanism)) {
+        throw invalid(`sasl.mechanism must be plain, scram-sha-256, scram-sha-512 or oauthbearer, got ${String(sasl.mechanism)}`);
+      }
+      if (!sasl.username || typeof sasl.password !== 'string') throw invalid('sasl needs a username and a password');
     }
-    if (!sasl.username || typeof sasl.password !== 'string') throw invalid('sasl needs a username and a password');
   }
   if (flat.heartbeatIntervalMs >= flat.sessionTimeoutMs) throw invalid('heartbeatIntervalMs must be below sessionTimeoutMs');
   const clientId = flat.clientId ?? defaultClientId();

@@ -9,7 +9,7 @@ export const DEFAULT_LINGER_MS = 20;
 const NAME_PATTERN = /^[A-Za-z0-9._-]*$/;
 const BROKER_PATTERN = /^[^\s:,]+:\d{1,5}$/;
 
-const SASL_MECHANISMS: readonly KafkaSaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+const SASL_MECHANISMS: readonly KafkaSaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'];
 const LOG_LEVELS: readonly KafkaClientLogLevel[] = ['nothing', 'error', 'warn', 'info', 'debug'];
 
 function brokersProblem(brokers: readonly string[]): string | undefined {
@@ -46,10 +46,16 @@ export const KAFKA_SETTINGS = defineSettings({
   createTopics: setting.boolean({ env: 'KAFKA_CREATE_TOPICS', default: true, description: 'Create missing topics (false where the service forbids it).' }),
   ssl: setting.boolean({ env: 'KAFKA_SSL', envOnly: true, defaultText: 'false (true if KAFKA_SSL_CA_FILE is set)', description: 'Connect with TLS.' }),
   sslCaFile: setting.string({ env: 'KAFKA_SSL_CA_FILE', envOnly: true, description: 'PEM file of the CA that signed the brokers (default: system CAs).' }),
-  saslMechanism: setting.choice(SASL_MECHANISMS, { env: 'KAFKA_SASL_MECHANISM', envOnly: true, description: 'plain, scram-sha-256 or scram-sha-512; empty for none.' }),
+  sslCertFile: setting.string({ env: 'KAFKA_SSL_CERT_FILE', envOnly: true, description: 'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE).' }),
+  sslKeyFile: setting.string({ env: 'KAFKA_SSL_KEY_FILE', envOnly: true, description: 'PEM private key of KAFKA_SSL_CERT_FILE (unencrypted).' }),
+  sslServername: setting.string({ env: 'KAFKA_SSL_SERVERNAME', envOnly: true, defaultText: 'each broker\'s host', description: 'Host name the brokers\' certificates must hold (SNI too).' }),
+  saslMechanism: setting.choice(SASL_MECHANISMS, { env: 'KAFKA_SASL_MECHANISM', envOnly: true, description: 'plain, scram-sha-256, scram-sha-512 or oauthbearer; empty for none.' }),
   saslUsername: setting.string({ env: 'KAFKA_SASL_USERNAME', envOnly: true, secret: true, description: 'SASL username (Event Hubs: $ConnectionString).' }),
   // A password may legitimately have surrounding spaces: taken as given.
   saslPassword: setting.string({ env: 'KAFKA_SASL_PASSWORD', envOnly: true, secret: true, raw: true, description: 'SASL password (Event Hubs: the connection string).' }),
+  oauthTokenCommand: setting.string({ env: 'KAFKA_OAUTH_TOKEN_COMMAND', envOnly: true, description: 'oauthbearer: shell command whose stdout is the token; run again before it expires.' }),
+  oauthTokenFile: setting.string({ env: 'KAFKA_OAUTH_TOKEN_FILE', envOnly: true, description: 'oauthbearer: file holding the token; read again before it expires.' }),
+  oauthToken: setting.string({ env: 'KAFKA_OAUTH_TOKEN', envOnly: true, secret: true, description: 'oauthbearer: a fixed token (tests; it is not refreshed).' }),
   ceSource: setting.string({ env: 'KAFKA_CE_SOURCE', defaultText: '/app/<clientId>', description: 'CloudEvents ce_source of published records.' }),
   ceType: setting.string({ default: 'app.bus.message', description: 'CloudEvents ce_type of published records.' }),
   connectionTimeoutMs: setting.duration({ env: 'KAFKA_CONNECTION_TIMEOUT_MS', default: 5000, min: 100, max: 600_000, description: 'TCP/TLS connect timeout per broker.' }),

@@ -58,6 +58,15 @@ describe('configuration from the environment', () => {
       [{ KAFKA_LINGER_MS: 'soon' }, 'KAFKA_LINGER_MS'],
       [{ KAFKA_LINGER_MS: '5000' }, 'KAFKA_LINGER_MS'],
       [{ KAFKA_BATCH_MAX_BYTES: '10' }, 'KAFKA_BATCH_MAX_BYTES'],
+      [{ KAFKA_SSL_CERT_FILE: '/nonexistent/client.pem' }, 'KAFKA_SSL_KEY_FILE'],
+      [{ KAFKA_SSL_KEY_FILE: '/nonexistent/client.key' }, 'KAFKA_SSL_CERT_FILE'],
+      [{ KAFKA_SSL_CERT_FILE: '/nonexistent/client.pem', KAFKA_SSL_KEY_FILE: '/nonexistent/client.key' }, 'KAFKA_SSL_CERT_FILE=/nonexistent/client.pem cannot be read'],
+      [{ KAFKA_SSL: 'false', KAFKA_SSL_SERVERNAME: 'kafka.example.com' }, 'KAFKA_SSL_SERVERNAME'],
+      [{ KAFKA_SASL_MECHANISM: 'oauthbearer' }, 'KAFKA_OAUTH_TOKEN_COMMAND, KAFKA_OAUTH_TOKEN_FILE or KAFKA_OAUTH_TOKEN'],
+      [{ KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_OAUTH_TOKEN_FILE: '/t', KAFKA_OAUTH_TOKEN: 'x' }, 'KAFKA_OAUTH_TOKEN_FILE and KAFKA_OAUTH_TOKEN are both set'],
+      [{ KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_OAUTH_TOKEN: 'x', KAFKA_SASL_USERNAME: 'app' }, 'KAFKA_SASL_USERNAME'],
+      [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'app', KAFKA_SASL_PASSWORD: 'p', KAFKA_OAUTH_TOKEN: 'x' }, 'KAFKA_OAUTH_TOKEN'],
+      [{ KAFKA_OAUTH_TOKEN_COMMAND: 'print-token' }, 'KAFKA_SASL_MECHANISM'],
     ];
     for (const [env, key] of cases) {
       const error = await failure(async () => driver.create({ KAFKA_BROKERS: testBrokers().join(','), ...env }, { logger: silentLogger }));
@@ -78,7 +87,14 @@ describe('configuration from the environment', () => {
     expect(error.message).toContain('KAFKA_SASL_MECHANISM');
     expect(error.message).not.toContain('hunter2');
     const secret = driver.settings.filter((setting) => setting.secret === true).map((setting) => setting.env);
-    expect(secret).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
+    expect(secret).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_OAUTH_TOKEN']);
+  });
+
+  it('never puts a fixed OAUTHBEARER token in an error', async () => {
+    const env = { KAFKA_BROKERS: testBrokers().join(','), KAFKA_OAUTH_TOKEN: 'token-hunter2' };
+    const error = await failure(async () => driver.create(env, { logger: silentLogger }));
+    expect(error.message).toContain('KAFKA_OAUTH_TOKEN is set but KAFKA_SASL_MECHANISM is not');
+    expect(error.message).not.toContain('hunter2');
   });
 });
 

@@ -3,6 +3,7 @@ import { dockerAvailable, DOCKER_SASL_PASSWORD, DOCKER_SASL_USER, startDockerKaf
 import { LOCAL_SASL_BROKERS, useLocalKafka } from './local-kafka.js';
 import { portOpen } from './port-open.js';
 import './provided.js';
+import { findTlsListeners } from './tls-listeners.js';
 import { waitForKafka } from './wait-for-kafka.js';
 
 const ALL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
@@ -60,5 +61,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaSource', source);
   project.provide('kafkaSasl', sasl === undefined ? null : { ...sasl, mechanisms: ALL_MECHANISMS });
   project.provide('kafkaSaslMissing', saslMissing);
+  const tls = await findTlsListeners(source, process.env);
+  project.provide('kafkaTls', tls.tls);
+  project.provide('kafkaTlsMissing', tls.missing);
   return teardown;
 }

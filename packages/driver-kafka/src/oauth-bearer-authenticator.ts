@@ -1,0 +1,58 @@
+import { describeError } from '@app/core';
+import { KafkaJSSASLAuthenticationError, type AuthenticationProviderArgs, type Mechanism } from 'kafkajs';
+
+/** RFC 7628: separates the fields of the client's first message; alone it ends a failed exchange. */
+const SOH = '\u0001';
+
+/** The bytes of a SASL frame: kafkajs hands them with their int32 length prefix (as for SCRAM). */
+function unframe(raw: Buffer): Buffer {
+  return raw.length >= 4 && raw.readInt32BE(0) === raw.length - 4 ? raw.subarray(4) : raw;
+}
+
+function frame(text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const out = Buffer.alloc(4 + body.length);
+  out.writeInt32BE(body.length, 0);
+  body.copy(out, 4);
+  return out;
+}
+
+// kafkajs's types declare no constructor argument; the class takes the message like its siblings.
+const SaslAuthenticationError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+
+/** kafkajs's own SASL error: it does not retry it, and map-error.ts maps it to `unauthorized`. */
+function failed(message: string): Error {
+  return new SaslAuthenticationError(`SASL OAUTHBEARER authentication failed: ${message}`);
+}
+
+/**
+ * SASL OAUTHBEARER for kafkajs, replacing its built-in one: kafkajs 2.2.4 takes the broker's error
+ * challenge (`{"status":"invalid_token"}`, RFC 7628 section 3.2.2) for a success, the broker then
+ * drops the connection and the caller only ever sees "No brokers in the broker pool". This one
+ * answers the challenge as the RFC says and throws a non-retryable
+ * `KafkaJSSASLAuthenticationError` with the broker's reason; a failing `token()` is thrown the
+ * same way, with its message. `token` is asked on every (re)authentication.
+ */
+export function oauthBearerMechanism(token: () => string | Promise<string>): Mechanism {
+  return {
+    mechanism: 'oauthbearer',
+    authenticationProvider: ({ saslAuthenticate }: AuthenticationProviderArgs) => ({
+      async authenticate() {
+        let value: string;
+        try {
+          value = await token();
+        } catch (error) {
+          throw failed(`no token: ${describeError(error)}`);
+        }
+        if (typeof value !== 'string' || value.length === 0) throw failed('no token: the token source returned nothing');
+        const request = { encode: () => frame(`n,,${SOH}auth=Bearer ${value}${SOH}${SOH}`) };
+        const response = { decode: (raw: Buffer) => unframe(raw), parse: (data: Buffer) => data.toString('utf8') };
+        const challenge = await saslAuthenticate({ request, response });
+        if (typeof challenge !== 'string' || challenge.length === 0) return; // success: the broker sent nothing back
+        // The RFC's dummy reply; the broker answers it with the final failure (the same JSON).
+        await saslAuthenticate({ request: { encode: () => frame(SOH) } }).catch(() => {});
+        throw failed(`the broker refused the token: ${challenge}`);
+      },
+    }),
+  };
+}
