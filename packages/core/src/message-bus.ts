@@ -123,8 +123,9 @@ export interface Subscription {
   /**
    * Stops delivery. Resolves once no handler call is running for this subscription and none will
    * start, or, for a handler that does not return, after the driver's `closeTimeoutMs` (the same
-   * bound as `close()`): that handler is then abandoned, its late completion ignored (a group
-   * message it did not finish is redelivered to another member later). Calling it again, after
+   * bound as `close()`): that handler is then abandoned, its late completion ignored. In group
+   * mode nothing the member took is lost: a message it did not finish, running or still queued
+   * for it, goes to another member of the group later. Calling it again, after
    * the bus closed, or after the subscription ended with `position_expired`, resolves at once.
    */
   unsubscribe(): Promise<void>;

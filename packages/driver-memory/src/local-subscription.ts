@@ -15,6 +15,8 @@ export interface SubscriptionHost {
   freed(subscription: LocalSubscription): void;
   /** Called once when the subscription ends, to take it off its channel. */
   detach(subscription: LocalSubscription): void;
+  /** A group member ended holding messages it did not finish: hand them to the rest of its group. */
+  returned(subscription: LocalSubscription, messages: readonly Message[]): void;
 }
 
 /**
@@ -35,6 +37,30 @@ export class LocalSubscription extends DriverSubscription {
     if (startPosition !== undefined) this.startAfter(startPosition);
   }
 
+  /**
+   * Group mode: the messages this member took and did not finish (queued, or running when it was
+   * abandoned). Ending drops a queue, and a member is the only holder of what it took, so these
+   * go back to the group rather than being lost. Made on the first group message.
+   */
+  #unsettled: Set<Message> | undefined;
+
+  override push(message: Message): boolean {
+    if (this.mode === 'broadcast') return super.push(message);
+    // Recorded first: a synchronous handler settles inside `push`.
+    this.#unsettled ??= new Set();
+    this.#unsettled.add(message);
+    const taken = super.push(message);
+    if (!taken) this.#unsettled.delete(message);
+    return taken;
+  }
+
+  protected override async afterStop(): Promise<void> {
+    if (this.#unsettled === undefined || this.#unsettled.size === 0) return;
+    const left = [...this.#unsettled];
+    this.#unsettled.clear();
+    this.host.returned(this, left);
+  }
+
   protected detach(): void {
     this.host.detach(this);
   }
@@ -44,6 +70,7 @@ export class LocalSubscription extends DriverSubscription {
       if (error !== undefined) this.reportError(error, message);
       return;
     }
+    this.#unsettled?.delete(message);
     if (error !== undefined) this.host.failed(this, message, error);
     this.host.freed(this);
   }

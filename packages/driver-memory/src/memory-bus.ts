@@ -60,6 +60,7 @@ export class MemoryBus implements MessageBus {
       failed: (subscription, message, error) => this.handleFailure(subscription, message, error),
       freed: (subscription) => this.groups.get(subscription.channel)?.get(subscription.options.group as string)?.refill(),
       detach: (subscription) => this.detach(subscription),
+      returned: (subscription, messages) => this.returnToGroup(subscription, messages),
     };
   }
 
@@ -222,6 +223,20 @@ export class MemoryBus implements MessageBus {
       groups?.delete(name);
     }
     if (groups?.size === 0) this.groups.delete(channel);
+  }
+
+  /** A member that ended gives back what it did not finish: the rest of the group gets it. */
+  private returnToGroup(subscription: LocalSubscription, messages: readonly Message[]): void {
+    const name = subscription.options.group as string;
+    const group = this.groups.get(subscription.channel)?.get(name);
+    if (group !== undefined) {
+      for (const message of messages) group.assign(message);
+      return;
+    }
+    // No member left (or the bus is closing): an in-process group has nobody to keep them for.
+    if (this.lifecycle.status(() => 'ready') !== 'closed') {
+      this.options.logger.warn({ channel: subscription.channel, group: name, dropped: messages.length }, 'the last member of a group left; the messages it had not finished were dropped');
+    }
   }
 
   /** A group handler failed: dead-letter after `maxAttempts`, else hand the message out again after a pause. */

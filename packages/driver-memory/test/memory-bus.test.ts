@@ -73,6 +73,30 @@ describe('memory bus history', () => {
   });
 });
 
+describe('memory bus groups', () => {
+  it('a member that unsubscribes hands the messages it had not finished (queued, or abandoned mid-handler) to the rest of the group', async () => {
+    const bus = createMemoryBus({ closeTimeoutMs: 100 });
+    const stuck: unknown[] = [];
+    const healthy = new Inbox();
+    const leaving = await bus.subscribe(
+      'jobs:leave',
+      (message) => {
+        stuck.push(message.data);
+        return new Promise<void>(() => {});
+      },
+      { mode: 'group', group: 'workers' },
+    );
+    await bus.subscribe('jobs:leave', healthy.handler, { mode: 'group', group: 'workers' });
+    for (let index = 0; index < 6; index += 1) await bus.publish('jobs:leave', index);
+    // Turn by turn: the stuck member took 0 (running), 2 and 4 (queued behind it).
+    expect(stuck).toEqual([0]);
+    await leaving.unsubscribe();
+    await healthy.waitFor(6, 2000);
+    expect([...healthy.data].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    await bus.close();
+  });
+});
+
 describe('memory bus limits', () => {
   it('holds group messages no member can take and refuses publishes with a retryable overloaded at the bound, losing nothing', async () => {
     const bus = createMemoryBus({ maxPendingPerSubscription: 2 });
