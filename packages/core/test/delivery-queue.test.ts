@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryQueue } from '@app/core';
+import { blockingGate } from '@app/core/testing';
 
 describe('DeliveryQueue', () => {
   it('consumes one item at a time in order', async () => {
@@ -20,14 +21,11 @@ describe('DeliveryQueue', () => {
   });
 
   it('refuses items past its limit and after stop', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = blockingGate();
     const seen: number[] = [];
     const queue = new DeliveryQueue<number>(async (item) => {
       seen.push(item);
-      await gate;
+      await gate.wait;
     }, 2);
     expect(queue.push(1)).toBe(true);
     expect(queue.push(2)).toBe(true);
@@ -35,7 +33,7 @@ describe('DeliveryQueue', () => {
     expect(queue.push(4)).toBe(false);
     const stopping = queue.stop();
     expect(queue.push(5)).toBe(false);
-    release();
+    gate.release();
     await stopping;
     expect(seen).toEqual([1]);
   });

@@ -1,5 +1,6 @@
 import { BusError, isBusError, silentLogger, type Message } from '@app/core';
 import { BusLifecycle, DriverSubscription, resolveSubscribeOptions, type DriverSubscriptionSettings } from '@app/core/driver';
+import { blockingGate } from '@app/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 
 /** The smallest driver subscription: it only counts how often it was detached. */
@@ -23,17 +24,14 @@ function message(seq: number): Message {
 
 describe('DriverSubscription', () => {
   it('ends a broadcast subscriber past its bound with one position_expired, after the running handler, and starts no handler after', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = blockingGate();
     const handled: unknown[] = [];
     const errors: Error[] = [];
     const subscription = new TestSubscription(
       settings(
         async (received) => {
           handled.push(received.data);
-          await gate;
+          await gate.wait;
         },
         {},
         (error) => errors.push(error),
@@ -43,7 +41,7 @@ describe('DriverSubscription', () => {
     expect([0, 1, 2, 3, 4, 5].map((seq) => subscription.offer(message(seq)))).toEqual([true, true, true, true, false, false]);
     expect(subscription.active).toBe(false);
     expect(errors).toEqual([]);
-    release();
+    gate.release();
     await vi.waitFor(() => expect(errors).toHaveLength(1));
     expect(isBusError(errors[0]) && errors[0].reason).toBe('position_expired');
     expect(errors[0]?.message).toContain('"test:1"');

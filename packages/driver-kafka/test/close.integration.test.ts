@@ -1,5 +1,5 @@
 import type { MessageBus } from '@app/core';
-import { Inbox } from '@app/core/testing';
+import { Inbox, within } from '@app/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testBus, uniqueName } from './bus-factory.js';
 import { cleanUpPrefix, withAdmin } from './raw-kafka.js';
@@ -8,21 +8,6 @@ const topicPrefix = `${uniqueName('close')}.`;
 afterAll(() => cleanUpPrefix(topicPrefix));
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves with how long `work` took, or rejects if it takes longer than `limitMs`. */
-async function within(work: Promise<unknown>, limitMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${limitMs} ms`)), limitMs);
-  });
-  try {
-    await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return Date.now() - started;
-}
 
 describe('close', () => {
   it('is bounded by closeTimeoutMs even when a broadcast handler never returns', { timeout: 60_000 }, async () => {

@@ -1,5 +1,5 @@
 import { isBusError, type Message } from '@app/core';
-import { Inbox } from '@app/core/testing';
+import { Inbox, blockingGate } from '@app/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testBus, uniqueName } from './bus-factory.js';
 import { cleanUpPrefix } from './raw-kafka.js';
@@ -37,17 +37,14 @@ describe('a broadcast subscriber slower than its channel', () => {
   it('is ended with one position_expired past maxPendingPerSubscription, after a gap-free prefix, and resumes from its last position', { timeout: 60_000 }, async () => {
     const bus = await testBus({ topicPrefix: prefix, maxPendingPerSubscription: 5 });
     try {
-      let release: () => void = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const gate = blockingGate();
       const handled: Message<number>[] = [];
       const errors: Error[] = [];
       const slow = await bus.subscribe<number>(
         'slow:1',
         async (message) => {
           handled.push(message);
-          await gate;
+          await gate.wait;
         },
         { onError: (error) => errors.push(error) },
       );
@@ -55,7 +52,7 @@ describe('a broadcast subscriber slower than its channel', () => {
       await bus.subscribe('slow:1', fast.handler);
       for (let index = 0; index < 20; index += 1) await bus.publish('slow:1', index);
       await fast.waitFor(20, 20_000);
-      release();
+      gate.release();
       await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1);
       const [error] = errors;
       expect(isBusError(error) && error.reason).toBe('position_expired');

@@ -1,5 +1,5 @@
 import { BusError, silentLogger, type Message, type Subscription } from '@app/core';
-import { Inbox, expectBusError } from '@app/core/testing';
+import { Inbox, blockingGate, expectBusError } from '@app/core/testing';
 import { createMemoryBus, driver } from '@app/driver-memory';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -100,15 +100,12 @@ describe('memory bus groups', () => {
 describe('memory bus limits', () => {
   it('holds group messages no member can take and refuses publishes with a retryable overloaded at the bound, losing nothing', async () => {
     const bus = createMemoryBus({ maxPendingPerSubscription: 2 });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = blockingGate();
     const handled: unknown[] = [];
     const errors: Error[] = [];
     const member = async (message: Message): Promise<void> => {
       handled.push(message.data);
-      await gate;
+      await gate.wait;
     };
     await bus.subscribe('jobs:slow', member, { mode: 'group', group: 'workers', onError: (error) => errors.push(error) });
     // One running, two in the member's queue, two waiting for the group: the bound (2) is reached.
@@ -118,7 +115,7 @@ describe('memory bus limits', () => {
     expect(refused.message).toContain('"workers"');
     // Other channels are not held up.
     await bus.publish('jobs:other', 'fine');
-    release();
+    gate.release();
     await vi.waitFor(() => expect(handled).toEqual([0, 1, 2, 3, 4]));
     await bus.publish('jobs:slow', 6);
     await vi.waitFor(() => expect(handled).toEqual([0, 1, 2, 3, 4, 6]));
@@ -128,17 +125,14 @@ describe('memory bus limits', () => {
 
   it('ends a broadcast subscriber that falls too far behind with one position_expired, and from its last position it resumes with no gap', async () => {
     const bus = createMemoryBus({ maxPendingPerSubscription: 5 });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = blockingGate();
     const errors: Error[] = [];
     const handled: Message[] = [];
     const slow = await bus.subscribe(
       'slow:1',
       async (message: Message) => {
         handled.push(message);
-        await gate;
+        await gate.wait;
       },
       { onError: (error) => errors.push(error) },
     );
@@ -148,7 +142,7 @@ describe('memory bus limits', () => {
     await fast.waitFor(10, 2000);
     // One is running, five waited, the sixth did not fit: ended, reported once the running handler returned.
     expect(errors).toEqual([]);
-    release();
+    gate.release();
     await vi.waitFor(() => expect(errors).toHaveLength(1));
     expect(errors[0]).toBeInstanceOf(BusError);
     expect((errors[0] as BusError).reason).toBe('position_expired');

@@ -1,5 +1,5 @@
 import { isBusError, type Message, type MessageBus } from '@app/core';
-import { Inbox, settle } from '@app/core/testing';
+import { Inbox, blockingGate, settle } from '@app/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteKeys, readyBus, uniquePrefix } from './support/test-bus.js';
 
@@ -45,17 +45,14 @@ describe('redis bus with a subscriber held back longer than its stream keeps', (
   it('ends it with one position_expired after a gap-free prefix instead of skipping what was trimmed', async () => {
     const bus = await readyBus({ url, keyPrefix: prefix, maxPendingPerSubscription: 4, streamMaxLen: 10 });
     try {
-      let release: () => void = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const gate = blockingGate();
       const handled: Message<number>[] = [];
       const errors: Error[] = [];
       await bus.subscribe<number>(
         'feed:trimmed',
         async (message) => {
           handled.push(message);
-          await gate;
+          await gate.wait;
         },
         { onError: (error) => errors.push(error) },
       );
@@ -64,7 +61,7 @@ describe('redis bus with a subscriber held back longer than its stream keeps', (
       // MAXLEN ~ trims whole radix-tree nodes (about 100 entries): 300 is well past what is kept.
       for (const index of range(300)) await bus.publish('feed:trimmed', index);
       await fast.waitFor(300, 15_000, 'messages for the fast subscriber');
-      release();
+      gate.release();
       await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1);
       await settle(200);
       expect(isBusError(errors[0]) && errors[0].reason).toBe('position_expired');

@@ -1,5 +1,5 @@
 import type { Message, MessageBus } from '@app/core';
-import { Inbox, settle } from '@app/core/testing';
+import { Inbox, blockingGate, settle } from '@app/core/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clientsNamed, deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
@@ -49,16 +49,13 @@ describe('redis bus consumer groups: dead members, vanished groups', () => {
   it('a member whose handler hangs loses its message to another member after claimIdleMs', async () => {
     const stuck = await bus();
     const healthy = await bus(200);
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = blockingGate();
     const stuckGot: Message[] = [];
     await stuck.subscribe(
       'jobs:hang',
       async (message) => {
         stuckGot.push(message);
-        await gate;
+        await gate.wait;
       },
       { mode: 'group', group: 'workers' },
     );
@@ -69,7 +66,7 @@ describe('redis bus consumer groups: dead members, vanished groups', () => {
     const [message] = await inbox.waitFor(1, 10_000, 'the job taken over from the stuck member');
     expect(message?.data).toBe('slow job');
     expect(message?.attempt).toBe(2);
-    release();
+    gate.release();
   });
 
   it('after a message is dead-lettered once, a member that takes it over past maxAttempts dead-letters it without calling the handler', async () => {

@@ -4,44 +4,12 @@ import type { Message } from '../message-bus.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
 import { Inbox, range, settle, type TestContext } from './harness.js';
+import { blockingGate, until, within } from './waits.js';
 
 /** Messages the slow-subscriber case publishes past the target's bound. */
 const OVER_BOUND = 20;
 /** Room on top of the target's close bound for the bus's own teardown (connections, clients). */
 const CLOSE_MARGIN_MS = 5000;
-
-/** Resolves once `done()` holds, polling; rejects after `timeoutMs` naming `what`. */
-async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await settle(10);
-  }
-}
-
-/** Fails when `work` takes longer than `limitMs`; resolves with how long it took. */
-async function within(work: Promise<unknown>, limitMs: number, what: string): Promise<number> {
-  const begun = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${limitMs} ms`)), limitMs);
-  });
-  try {
-    await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return Date.now() - begun;
-}
-
-/** A handler blocked until `release()`; every call after release returns at once. */
-function gate(): { readonly wait: Promise<void>; release(): void } {
-  let release: () => void = () => {};
-  const wait = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { wait, release: () => release() };
-}
 
 /** The slow broadcast subscriber: everything in order, or a gap-free prefix then one position_expired. */
 async function slowSubscriber(t: TestContext, replay: boolean): Promise<void> {
@@ -49,7 +17,7 @@ async function slowSubscriber(t: TestContext, replay: boolean): Promise<void> {
   const total = bound + OVER_BOUND;
   const bus = await t.bus();
   const channel = t.channel('slow');
-  const blocked = gate();
+  const blocked = blockingGate();
   const handled: Message<number>[] = [];
   const errors: Error[] = [];
   let callsAfterError = 0;
@@ -110,7 +78,7 @@ async function slowGroup(t: TestContext): Promise<void> {
   const total = 2 * bound + OVER_BOUND;
   const bus = await t.bus();
   const channel = t.channel('slow-group');
-  const blocked = gate();
+  const blocked = blockingGate();
   const handled = new Set<number>();
   const errors: Error[] = [];
   const member = async (message: Message<number>): Promise<void> => {

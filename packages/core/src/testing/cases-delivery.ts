@@ -3,6 +3,7 @@ import type { Message, MessageBus } from '../message-bus.js';
 import type { ConformanceCase } from './conformance-case.js';
 import { expectBusError } from './expect-bus-error.js';
 import { Inbox, range, settle, type TestContext } from './harness.js';
+import { blockingGate } from './waits.js';
 
 /** Two buses on one backend when the driver crosses instances, else the same bus twice. */
 async function twoBuses(t: TestContext, crossInstance: boolean): Promise<[MessageBus, MessageBus]> {
@@ -133,16 +134,13 @@ export const deliveryCases: readonly ConformanceCase[] = [
       const channel = t.channel('serial');
       let running = 0;
       let most = 0;
-      let release: () => void = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const gate = blockingGate();
       const inbox = new Inbox();
       const subscription = await bus.subscribe(channel, async (message) => {
         running += 1;
         most = Math.max(most, running);
         inbox.handler(message);
-        if (message.data === 0) await gate;
+        if (message.data === 0) await gate.wait;
         else await settle(5);
         running -= 1;
       });
@@ -154,7 +152,7 @@ export const deliveryCases: readonly ConformanceCase[] = [
       });
       await settle(100);
       expect(unsubscribed, 'unsubscribe resolved while a handler was still running').toBe(false);
-      release();
+      gate.release();
       await ending;
       expect(running).toBe(0);
       expect(most).toBe(1);

@@ -15,6 +15,7 @@ import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceHookName, ConformanceInstance, ConformanceTarget, JsonValue, RemoteBusFactory } from './target.js';
 export { Inbox, TestContext, settle } from './harness.js';
+export { blockingGate, until, within, type BlockingGate } from './waits.js';
 export { RemoteBus, type RemoteSubscription } from './remote-bus.js';
 export { defaultAheadPosition } from './cases-history.js';
 export { DATA_JSON_CASE_TITLE } from './cases-basic.js';
