@@ -191,6 +191,8 @@ export function serverProperties(i, nodes, version = KAFKA_VERSION) {
     }),
     'listener.name.oauth.oauthbearer.sasl.server.callback.handler.class':
       'org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler',
+    // Sessions end at the token's exp (at most an hour): clients must re-authenticate with a fresh one.
+    'listener.name.oauth.oauthbearer.connections.max.reauth.ms': 3_600_000,
     'log.dirs': paths.data(i),
     'num.partitions': 1,
     'default.replication.factor': 1,

@@ -158,7 +158,10 @@ function printSummary(nodes, ours = true) {
   log(`  SASL_SSL: ${on(cfg.saslSslPort)} (${credentials})`);
   log(`  SASL_SSL OAUTHBEARER (unsecured JWS, tests only): ${on(cfg.oauthPort)}`);
   log(`  TLS files: CA ${rel(tlsFiles.caCert())}, client ${rel(tlsFiles.clientCert())} + ${rel(tlsFiles.clientKey())}, unknown CA ${rel(tlsFiles.otherCaCert())}`);
-  if (ours) log(`  logs: ${rel(join(paths.root, 'logs'))}/node-<i>.log; stop with: pnpm kafka:down`);
+  const stop = paths.root === cfg.JAR_CACHE_DIR
+    ? 'pnpm kafka:down'
+    : `KAFKA_DATA_DIR=${paths.root} KAFKA_PORT_OFFSET=${cfg.PORT_OFFSET} node scripts/kafka/kafka.mjs down`;
+  if (ours) log(`  logs: ${rel(join(paths.root, 'logs'))}/node-<i>.log; stop with: ${stop}`);
 }
 
 async function down(opts) {

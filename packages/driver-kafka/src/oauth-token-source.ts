@@ -10,7 +10,11 @@ export type OAuthTokenOrigin =
 
 /** Longest a token command may run before the authentication fails. */
 const COMMAND_TIMEOUT_MS = 30_000;
-/** A token is fetched again this long before its `exp` (or a tenth of its lifetime, if shorter). */
+/**
+ * A token is fetched again this long before its `exp`, or half its lifetime if shorter: kafkajs
+ * re-authenticates 10 s before a session (bounded by the token's exp) ends, and must then get a
+ * new token, not the one about to expire.
+ */
 const REFRESH_MARGIN_MS = 60_000;
 
 /**
@@ -73,7 +77,7 @@ export function oauthTokenProvider(origin: OAuthTokenOrigin, now: () => number =
     if (expiresAt !== undefined) {
       const left = expiresAt - now();
       if (left <= 0) throw unauthorized(`the OAUTHBEARER token from ${origin.variable} expired at ${new Date(expiresAt).toISOString()}`);
-      cached = { token, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, left / 10) };
+      cached = { token, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, left / 2) };
     }
     return token;
   };
