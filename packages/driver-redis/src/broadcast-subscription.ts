@@ -46,9 +46,9 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
   /** Held announcements were dropped, or a reconnect happened during a read: read once more. */
   private readAgain = false;
   /**
-   * Held back (queue full) since the last read: the next read first checks that the stream still
-   * keeps every entry after `lastId`, and ends the subscription with `position_expired` if
-   * trimming took some (rather than skip them silently).
+   * Held back (queue full), or reconnected, since the last read: the next read first checks that
+   * the stream still keeps every entry after `lastId`, and ends the subscription with
+   * `position_expired` if trimming took some (rather than skip them silently).
    */
   private trimCheck = false;
   private reading = false;
@@ -86,7 +86,11 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
   }
 
   onResubscribed(): void {
-    if (this.detached || this.state === 'behind') return;
+    if (this.detached) return;
+    // Announcements were lost while the connection was down, and the stream may have been trimmed
+    // past `lastId` meanwhile: the next read checks that before reading on.
+    this.trimCheck = true;
+    if (this.state === 'behind') return;
     if (this.state === 'reading') this.readAgain = true;
     else this.readStream();
   }
@@ -154,14 +158,15 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
   private async read(): Promise<void> {
     const host = this.host as BroadcastHost;
     try {
-      if (this.trimCheck) {
-        if ((await replayStart(host.command, this.key, this.lastId)).replay === 'truncated') {
-          void this.expire(`further behind than its stream keeps (streamMaxLen): entries after ${this.lastId} were trimmed`);
-          return;
-        }
-        this.trimCheck = false;
-      }
       for (;;) {
+        // Each pass: a reconnect during a read asks for the check as well as for another pass.
+        if (this.trimCheck) {
+          if ((await replayStart(host.command, this.key, this.lastId)).replay === 'truncated') {
+            void this.expire(`further behind than its stream keeps (streamMaxLen): entries after ${this.lastId} were trimmed`);
+            return;
+          }
+          this.trimCheck = false;
+        }
         const reply = await host.command.call('XRANGE', [this.key, `(${this.lastId}`, '+', 'COUNT', host.readBatchSize]);
         if (this.detached) return;
         const entries = parseEntries(reply, 'XRANGE');

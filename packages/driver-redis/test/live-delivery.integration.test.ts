@@ -52,6 +52,29 @@ describe('redis bus live delivery over pub/sub', () => {
     expect(subscriber.status()).toBe('ready');
   });
 
+  it('a pub/sub connection lost while its stream is trimmed past the last entry delivered ends with position_expired, not a silent gap', async () => {
+    const trimming = await readyBus({ url, keyPrefix: prefix, streamMaxLen: 10 });
+    try {
+      const inbox = new Inbox<number>();
+      const errors: Error[] = [];
+      await subscriber.subscribe<number>('room:lost', inbox.handler, { onError: (error) => errors.push(error) });
+      await trimming.publish('room:lost', 0);
+      await inbox.waitFor(1, 10_000);
+      await raw.call('CLIENT', ['KILL', 'ID', await clientId(raw, `${clientName}:subscriber`)]);
+      // While it reconnects (100 ms at the least), 300 more entries trim the stream far past entry 0.
+      await Promise.all(range(300).map((index) => trimming.publish('room:lost', index + 1)));
+      await waitUntil(() => errors.length > 0 || inbox.data.length === 301, 15_000, 'every message or one position_expired');
+      await settle(300);
+      expect(inbox.data, 'what was delivered is a gap-free prefix').toEqual(range(inbox.data.length));
+      if (inbox.data.length < 301) {
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatchObject({ reason: 'position_expired', isRetryable: true });
+      }
+    } finally {
+      await trimming.close();
+    }
+  });
+
   it('a subscriber that missed an announcement notices from the next one and reads the gap from the stream', async () => {
     const inbox = new Inbox<unknown>();
     await subscriber.subscribe('room:gap', inbox.handler);
