@@ -144,6 +144,17 @@ export interface BusLimits {
 }
 
 /**
+ * How a bus secures its connection to its backend, for readiness answers and logs; never holds a
+ * secret. `protocol` is in the backend's own terms (Kafka: `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`
+ * or `SASL_SSL`); `mechanism` is how it authenticates, when it does (Kafka: `plain`,
+ * `scram-sha-256`, `scram-sha-512` or `oauthbearer`).
+ */
+export interface BusSecurity {
+  readonly protocol: string;
+  readonly mechanism?: string;
+}
+
+/**
  * Carries messages between publishers and subscribers, within one process or across many.
  *
  * Every method validates its input and rejects with a {@link BusError} whose `reason` tells
@@ -155,6 +166,8 @@ export interface MessageBus {
   /** What this bus promises beyond the basic contract. */
   readonly features: ReadonlySet<BusFeature>;
   readonly limits: BusLimits;
+  /** How the connection to the backend is secured; undefined when the driver does not say (e.g. in-process buses). */
+  readonly security?: BusSecurity;
 
   /**
    * Publishes `data` (any JSON-encodable value) to `channel`.
@@ -186,7 +199,8 @@ export interface MessageBus {
    * A slow broadcast subscriber is never skipped silently. A driver either holds back delivery
    * for it (backpressure: nothing is lost, as on Redis), or, once it is further behind than a
    * bound the driver documents (memory and Kafka: `maxPendingPerSubscription` messages waiting;
-   * Redis: held back past what its stream keeps, `streamMaxLen`), ends the subscription: no
+   * Redis: held back, or disconnected, past what its stream keeps, `streamMaxLen`), ends the
+   * subscription: no
    * handler call starts after that, queued messages are dropped, and once the running handler
    * returned `onError` is called once with a retryable `BusError` of reason `position_expired`
    * whose message names the channel and the bound. The messages it delivered before form a
