@@ -17,7 +17,8 @@
  * - `not_connected`: the backend is unreachable right now; try again later.
  * - `timeout`: a wait ran out; the message names what was awaited.
  * - `overloaded`: the bus refused the call to keep its memory bounded (too much already waiting
- *   for the backend); try again shortly.
+ *   for the backend, or for a group on the channel whose members are all behind); nothing was
+ *   published; try again shortly.
  * - `unauthorized`: the backend refused our credentials.
  * - `config`: the driver's configuration cannot work (e.g. more replicas than live brokers).
  * - `broker`: the backend answered with an error not covered above.
@@ -41,12 +42,12 @@ export type BusErrorReason =
   | 'broker'
   | 'internal';
 
-const RETRYABLE_BY_DEFAULT: ReadonlySet<BusErrorReason> = new Set(['not_connected', 'timeout', 'overloaded', 'broker']);
+const RETRYABLE_BY_DEFAULT: ReadonlySet<BusErrorReason> = new Set(['position_expired', 'not_connected', 'timeout', 'overloaded', 'broker']);
 
 export interface BusErrorOptions {
   /** The error of the underlying client, kept for logs and debugging. */
   cause?: unknown;
-  /** Overrides the default for the reason (`not_connected`, `timeout` and `broker` retry by default). */
+  /** Overrides the default for the reason (`position_expired`, `not_connected`, `timeout`, `overloaded` and `broker` retry by default). */
   retryable?: boolean;
 }
 

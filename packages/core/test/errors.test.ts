@@ -12,6 +12,8 @@ describe('BusError', () => {
     expect(error.cause).toBe(cause);
     expect(new BusError('timeout', 't').isRetryable).toBe(true);
     expect(new BusError('overloaded', 'o').isRetryable).toBe(true);
+    // Documented as retryable (subscribe again with from), so it is by default, not only when a driver says so.
+    expect(new BusError('position_expired', 'p').isRetryable).toBe(true);
     expect(new BusError('invalid_data', 'd').isRetryable).toBe(false);
     expect(new BusError('closed', 'c').isRetryable).toBe(false);
   });
