@@ -88,7 +88,7 @@ function classify(links: readonly KafkaJsErrorShape[]): { reason: BusErrorReason
   for (const link of links) {
     const name = String(link.name ?? '');
     const type = String(link.type ?? '');
-    if (name === 'KafkaJSSASLAuthenticationError' || AUTH_TYPES.has(type)) return { reason: 'unauthorized', retryable: false };
+    if (name === 'KafkaJSSASLAuthenticationError' || name === 'OAuthBearerAuthenticationError' || AUTH_TYPES.has(type)) return { reason: 'unauthorized', retryable: false };
     if (TOO_LARGE_TYPES.has(type)) return { reason: 'payload_too_large', retryable: false };
     if (CONFIG_TYPES.has(type)) return { reason: 'config', retryable: false };
   }

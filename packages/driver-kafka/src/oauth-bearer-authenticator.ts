@@ -1,5 +1,5 @@
 import { describeError } from '@app/core';
-import { KafkaJSSASLAuthenticationError, type AuthenticationProviderArgs, type Mechanism } from 'kafkajs';
+import type { AuthenticationProviderArgs, Mechanism } from 'kafkajs';
 
 /** RFC 7628: separates the fields of the client's first message; alone it ends a failed exchange. */
 const SOH = '\u0001';
@@ -17,12 +17,18 @@ function frame(text: string): Buffer {
   return out;
 }
 
-// kafkajs's types declare no constructor argument; the class takes the message like its siblings.
-const SaslAuthenticationError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+/**
+ * A refused OAUTHBEARER authentication. `retriable: false` makes kafkajs give up at once (its
+ * retrier checks that field); map-error.ts maps the name to `unauthorized`. Not kafkajs's own
+ * KafkaJSSASLAuthenticationError: Node's ESM loader cannot see that export of the CommonJS package.
+ */
+export class OAuthBearerAuthenticationError extends Error {
+  override readonly name = 'OAuthBearerAuthenticationError';
+  readonly retriable = false;
+}
 
-/** kafkajs's own SASL error: it does not retry it, and map-error.ts maps it to `unauthorized`. */
 function failed(message: string): Error {
-  return new SaslAuthenticationError(`SASL OAUTHBEARER authentication failed: ${message}`);
+  return new OAuthBearerAuthenticationError(`SASL OAUTHBEARER authentication failed: ${message}`);
 }
 
 /**
@@ -30,7 +36,7 @@ function failed(message: string): Error {
  * challenge (`{"status":"invalid_token"}`, RFC 7628 section 3.2.2) for a success, the broker then
  * drops the connection and the caller only ever sees "No brokers in the broker pool". This one
  * answers the challenge as the RFC says and throws a non-retryable
- * `KafkaJSSASLAuthenticationError` with the broker's reason; a failing `token()` is thrown the
+ * {@link OAuthBearerAuthenticationError} with the broker's reason; a failing `token()` is thrown the
  * same way, with its message. `token` is asked on every (re)authentication.
  */
 export function oauthBearerMechanism(token: () => string | Promise<string>): Mechanism {
