@@ -109,7 +109,8 @@ export interface ConformanceTarget {
   /**
    * How many messages a broadcast subscriber of the buses of `setup` may fall behind before the
    * driver ends it with `position_expired` (e.g. `maxPendingPerSubscription`); the slow-subscriber
-   * case publishes 20 more than this. A backpressure driver may give any number. Default: 100.
+   * case publishes 20 more than this, and the slow-group case (a blocked group member) twice this
+   * plus 20. A backpressure driver may give any number. Default: 100.
    */
   readonly slowSubscriberBound?: number;
   /** How long to wait for an expected delivery, in ms. Default: 15000. */
