@@ -1,5 +1,6 @@
 export type {
   BusLimits,
+  BusSecurity,
   BusStatus,
   DeliveryMode,
   Message,

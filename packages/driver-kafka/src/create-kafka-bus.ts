@@ -13,6 +13,7 @@ import { oauthBearerMechanism } from './oauth-bearer-authenticator.js';
 import type { KafkaBusOptions, KafkaSaslOptions, ResolvedKafkaBusOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { resolveOptions } from './resolve-options.js';
+import { securitySummary } from './security-summary.js';
 import { StatusTracker } from './status-tracker.js';
 import { TopicManager } from './topic-manager.js';
 
@@ -139,6 +140,6 @@ export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<Mes
   const probe = new HealthProbe(probeAdmin, resolved.healthCheckIntervalMs, status);
   probe.start();
   status.markStarted();
-  logger.info({ brokers: resolved.brokers, clientId: resolved.clientId, topicPrefix: resolved.topicPrefix }, 'kafka bus connected');
+  logger.info({ brokers: resolved.brokers, clientId: resolved.clientId, topicPrefix: resolved.topicPrefix, security: securitySummary(resolved) }, 'kafka bus connected');
   return new KafkaBus(resolved, { kafka, admin, topics, publisher, probe, status });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type BusFeature,
   type BusLimits,
+  type BusSecurity,
   type BusStatus,
   type MessageBus,
   type MessageHandler,
@@ -26,6 +27,7 @@ import type { TopicManager } from './topic-manager.js';
 import { TopicReader, type RecordDecoder } from './topic-reader.js';
 import { mapKafkaError } from './map-error.js';
 import { retryRetriable } from './retry-retriable.js';
+import { securitySummary } from './security-summary.js';
 
 const FEATURES: ReadonlySet<BusFeature> = new Set(['crossInstance', 'orderedPerChannel', 'persistent', 'replay', 'groups']);
 
@@ -44,6 +46,7 @@ export class KafkaBus implements MessageBus {
   readonly driver = 'kafka';
   readonly features = FEATURES;
   readonly limits: BusLimits;
+  readonly security: BusSecurity;
   /** Tells this bus's consumer groups apart from those of other buses with the same client id. */
   private readonly instance = randomBytes(4).toString('hex');
   private replayCounter = 0;
@@ -57,6 +60,7 @@ export class KafkaBus implements MessageBus {
     private readonly parts: KafkaBusParts,
   ) {
     this.limits = { maxPayloadBytes: options.maxPayloadBytes };
+    this.security = securitySummary(options);
     this.lifecycle = new BusLifecycle('kafka', options.closeTimeoutMs, options.logger);
   }
 

@@ -80,8 +80,10 @@ export class HttpRoutes {
 
   private ready(response: ServerResponse): void {
     const status = this.bus.status();
-    if (this.draining) replyJson(response, 503, { status: 'shutting_down', bus: status });
-    else replyJson(response, status === 'ready' ? 200 : 503, { status, bus: status });
+    // How the bus reaches its backend (e.g. SASL_SSL with scram-sha-512), never a credential.
+    const security = this.bus.security === undefined ? {} : { security: this.bus.security };
+    if (this.draining) replyJson(response, 503, { status: 'shutting_down', bus: status, ...security });
+    else replyJson(response, status === 'ready' ? 200 : 503, { status, bus: status, ...security });
   }
 
   private async metricsText(request: IncomingMessage, response: ServerResponse): Promise<void> {

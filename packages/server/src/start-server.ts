@@ -111,7 +111,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw error;
   }
   const url = `http://${urlHost(config.host)}:${port}`;
-  logger.info({ url, wsPath: '/ws', driver: bus.driver, features: [...bus.features] }, 'server listening');
+  logger.info({ url, wsPath: '/ws', driver: bus.driver, features: [...bus.features], ...(bus.security === undefined ? {} : { security: bus.security }) }, 'server listening');
   return {
     port,
     url,
