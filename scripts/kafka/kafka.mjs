@@ -11,7 +11,7 @@
 // Env: KAFKA_VERSION, KAFKA_TOOLS_VERSION (defaults in config.mjs), KAFKA_HEAP_OPTS,
 //      KAFKA_AUTO_CREATE_TOPICS, KAFKA_DATA_DIR, KAFKA_PORT_OFFSET, JAVA_HOME, MVN, OPENSSL.
 // See docs/kafka-local.md.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokerArtifacts, ensureArtifacts, rel } from './artifacts.mjs';
 import * as cfg from './config.mjs';
@@ -92,6 +92,10 @@ async function up(opts) {
     const meta = await fetchMetadata(HOST, cfg.clientPort(1)).catch(() => null);
     if (meta?.brokers.length === nodes) {
       log(`already running and healthy: ${nodes} node(s), Kafka ${KAFKA_VERSION}, pids ${[...live.values()].join(', ')}`);
+      // Nodes keep the config they started with: one from before the TLS listeners has none.
+      if (!readFileSync(paths.config(1), 'utf8').includes('OAUTH://')) {
+        log('  these nodes were started without the TLS listeners (SSL, SASL_SSL, OAUTHBEARER): run `pnpm kafka:down && pnpm kafka:up` to get them');
+      }
       printSummary(nodes);
       return;
     }

@@ -48,7 +48,7 @@ export async function findTlsListeners(source: string, env: NodeJS.ProcessEnv): 
   if (absent.length > 0) return { tls: null, missing: `TLS files missing (made by "pnpm kafka:up"; set KAFKA_TEST_TLS_DIR for another place): ${absent.join(', ')}` };
   const closed = [];
   for (const list of Object.values(brokers)) if (!(await portOpen(list.split(',')[0] ?? ''))) closed.push(list);
-  if (closed.length > 0) return { tls: null, missing: `no TLS listener answers on ${closed.join(' / ')} (a cluster started before the TLS listeners existed: restart it with "pnpm kafka:up")` };
+  if (closed.length > 0) return { tls: null, missing: `no TLS listener answers on ${closed.join(' / ')} (a cluster started before the TLS listeners existed: restart it with "pnpm kafka:down && pnpm kafka:up")` };
   return {
     tls: {
       sslBrokers: brokers.ssl, saslSslBrokers: brokers.saslSsl, oauthBrokers: brokers.oauth, mtlsBrokers: brokers.mtls,
