@@ -42,6 +42,8 @@ export class GroupReader {
   private readonly consumer: ManagedConsumer;
   private started: Promise<void> | undefined;
   private stopping = false;
+  /** Aborted by `stop()`: a redelivery or dead-letter pause ends at once, so stopping never waits one out. */
+  private readonly stopped = new AbortController();
   /** Partitions that had no committed offset at start, and where to begin them. */
   private missing = new Map<number, bigint>();
   private lastCommit = 0;
@@ -89,6 +91,7 @@ export class GroupReader {
 
   stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     return this.consumer.stop();
   }
 
@@ -198,7 +201,8 @@ export class GroupReader {
       if (message.attempt >= member.options.maxAttempts) {
         return this.deadLetter(message, failure, member.options.deadLetterChannel);
       }
-      await delay(Math.min(this.deps.redeliveryDelayMs * 2 ** (message.attempt - 1), MAX_REDELIVERY_DELAY_MS));
+      await delay(Math.min(this.deps.redeliveryDelayMs * 2 ** (message.attempt - 1), MAX_REDELIVERY_DELAY_MS), this.stopped.signal);
+      if (this.stopping) return false;
       await heartbeat().catch(() => {});
       message = { ...message, attempt: message.attempt + 1 };
     }
@@ -215,7 +219,7 @@ export class GroupReader {
           // Retrying cannot help (e.g. the dead letter is too large); the error above is the record of it.
           return true;
         }
-        await delay(Math.min(250 * 2 ** attempt, MAX_REDELIVERY_DELAY_MS));
+        await delay(Math.min(250 * 2 ** attempt, MAX_REDELIVERY_DELAY_MS), this.stopped.signal);
       }
     }
     return false;

@@ -40,6 +40,26 @@ describe('close', () => {
     expect(bus.status()).toBe('closed');
   });
 
+  it('does not wait out a group redelivery pause: close() right after a handler failed is quick', { timeout: 60_000 }, async () => {
+    // The pause after a failure is min(redeliveryDelayMs, 5000) = 5 s here; close's own bound (10 s) is longer.
+    const bus = await testBus({ topicPrefix, clientId: 'close-redeliver', closeTimeoutMs: 10_000, redeliveryDelayMs: 60_000 });
+    const failed = new Inbox();
+    await bus.subscribe(
+      'redeliver:g',
+      (message) => {
+        failed.handler(message);
+        throw new Error('fails, so a redelivery pause starts');
+      },
+      { mode: 'group', group: uniqueName('g'), onError: () => {} },
+    );
+    await bus.publish('redeliver:g', 1);
+    await failed.waitFor(1, 20_000);
+    await pause(100);
+    const took = await within(bus.close(), 15_000, 'close() during a redelivery pause');
+    expect(took, 'close() waited for the redelivery pause').toBeLessThan(3000);
+    expect(failed.messages, 'no redelivery after close').toHaveLength(1);
+  });
+
   it('leaves no consumer running when close() races a subscribe that is still connecting', { timeout: 120_000 }, async () => {
     const clientId = uniqueName('race');
     const warm = await testBus({ topicPrefix, clientId });
