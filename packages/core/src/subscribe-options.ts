@@ -48,10 +48,11 @@ export function resolveSubscribeOptions(
   }
   const from = options?.from;
   if (from !== undefined) {
+    // First, so the answer is the same on every driver, with or without replay: a group resumes
+    // from its own committed state; `from` is for broadcast subscriptions.
+    if (mode === 'group') throw new BusError('invalid_options', 'from cannot be combined with mode "group": a group resumes from its own committed position');
     if (!features.has('replay')) throw new BusError('unsupported', 'this bus cannot replay from a position (feature "replay")');
     if (typeof from !== 'string' || from.length === 0) throw new BusError('invalid_position', 'from must be a position string');
-    // A group resumes from its own committed state; `from` is for broadcast subscriptions.
-    if (mode === 'group') throw new BusError('invalid_options', 'from cannot be combined with mode "group": a group resumes from its own committed position');
   }
   const maxAttempts = options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1000) {
