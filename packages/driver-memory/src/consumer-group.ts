@@ -26,7 +26,7 @@ export class ConsumerGroup {
 
   /**
    * True while the backlog holds `bound` messages or more: the bus then refuses new publishes on
-   * the channel with a retryable `overloaded`. Redeliveries and messages published from handlers
+   * the channel with a retryable `overloaded`. Redeliveries, dead letters and messages published from handlers
    * mid fan-out may still join, so the backlog stays near the bound, never far past it.
    */
   get full(): boolean {

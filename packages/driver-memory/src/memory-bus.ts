@@ -69,9 +69,17 @@ export class MemoryBus implements MessageBus {
   }
 
   async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    return this.append(channel, data, options, true);
+  }
+
+  /**
+   * Publishes; `bounded` false for the bus's own dead letters, which a full group on the
+   * dead-letter channel must not turn into a loss (they join its backlog past the bound).
+   */
+  private async append(channel: string, data: unknown, options: PublishOptions | undefined, bounded: boolean): Promise<PublishReceipt> {
     this.lifecycle.assertOpen();
     const prepared = preparePublish(channel, data, options, this.limits);
-    this.assertGroupsHaveRoom(channel);
+    if (bounded) this.assertGroupsHaveRoom(channel);
     this.seq += 1;
     // The encoded payload travels as dataJson; `data` is decoded from it only if a subscriber reads
     // it, which still gives subscribers a copy apart from the publisher's object, as a remote bus would.
@@ -243,7 +251,7 @@ export class MemoryBus implements MessageBus {
   private handleFailure(subscription: LocalSubscription, message: Message, error: Error): void {
     const { maxAttempts, deadLetterChannel, group } = subscription.options;
     if (message.attempt >= maxAttempts) {
-      this.publish(deadLetterChannel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) }).catch(
+      this.append(deadLetterChannel, message.data, { id: message.id, headers: deadLetterHeaders(message, error) }, false).catch(
         (deadLetterError: unknown) =>
           this.options.logger.error({ channel: message.channel, messageId: message.id, err: deadLetterError }, 'dead-letter publish failed'),
       );

@@ -98,6 +98,31 @@ describe('memory bus groups', () => {
 });
 
 describe('memory bus limits', () => {
+  it('a dead letter is kept for a full group on the dead-letter channel, not refused and lost', async () => {
+    const bus = createMemoryBus({ maxPendingPerSubscription: 1, redeliveryDelayMs: 0 });
+    const gate = blockingGate();
+    const dead: unknown[] = [];
+    await bus.subscribe(
+      'dlq:jobs:poison',
+      async (message) => {
+        dead.push(message.data);
+        await gate.wait;
+      },
+      { mode: 'group', group: 'janitors' },
+    );
+    // One running, one queued, one waiting for the group: at the bound, a publish is refused.
+    for (let index = 0; index < 3; index += 1) await bus.publish('dlq:jobs:poison', index);
+    await expectBusError(() => bus.publish('dlq:jobs:poison', 'refused'), 'overloaded');
+    const failing = () => {
+      throw new Error('poison');
+    };
+    await bus.subscribe('jobs:poison', failing, { mode: 'group', group: 'workers', maxAttempts: 1, onError: () => {} });
+    await bus.publish('jobs:poison', 'poison');
+    gate.release();
+    await vi.waitFor(() => expect(dead).toEqual([0, 1, 2, 'poison']));
+    await bus.close();
+  });
+
   it('holds group messages no member can take and refuses publishes with a retryable overloaded at the bound, losing nothing', async () => {
     const bus = createMemoryBus({ maxPendingPerSubscription: 2 });
     const gate = blockingGate();
