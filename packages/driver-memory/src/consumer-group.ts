@@ -26,8 +26,9 @@ export class ConsumerGroup {
 
   /**
    * True while the backlog holds `bound` messages or more: the bus then refuses new publishes on
-   * the channel with a retryable `overloaded`. Redeliveries, dead letters and messages published from handlers
-   * mid fan-out may still join, so the backlog stays near the bound, never far past it.
+   * the channel with a retryable `overloaded`. Redeliveries, dead letters and messages published
+   * from handlers mid fan-out may still join, so the backlog stays near the bound, never far past
+   * it.
    */
   get full(): boolean {
     return this.backlog.length >= this.bound;
