@@ -80,7 +80,11 @@ export class RemoteBus {
 
   /** Subscribes in the other process; its deliveries call `handler` here, in the order they happened there. */
   async subscribe<T>(channel: string, handler: MessageHandler<T>, from?: string): Promise<RemoteSubscription> {
-    const answer = (await this.request({ op: 'subscribe', channel, ...(from === undefined ? {} : { from }) })) as {
+    return this.subscribeWith(channel, handler, from === undefined ? {} : { from });
+  }
+
+  private async subscribeWith<T>(channel: string, handler: MessageHandler<T>, how: { readonly from?: string; readonly group?: string }): Promise<RemoteSubscription> {
+    const answer = (await this.request({ op: 'subscribe', channel, ...how })) as {
       subscription: number;
       replay: ReplayStart;
       startPosition?: string;
@@ -89,6 +93,11 @@ export class RemoteBus {
     for (const message of this.early.get(answer.subscription) ?? []) void handler(message as Message<T>);
     this.early.delete(answer.subscription);
     return { replay: answer.replay, ...(answer.startPosition === undefined ? {} : { startPosition: answer.startPosition }) };
+  }
+
+  /** Joins `group` on `channel` in the other process (group mode); its deliveries call `handler` here. */
+  async subscribeGroup<T>(channel: string, group: string, handler: MessageHandler<T>): Promise<RemoteSubscription> {
+    return this.subscribeWith(channel, handler, { group });
   }
 
   /** Closes the bus there and waits for the process to end (killing it after a bounded wait). */

@@ -4,7 +4,7 @@ import type { JsonValue } from './target.js';
 export type RemoteRequest =
   | { readonly id: number; readonly op: 'start'; readonly module: string; readonly export: string; readonly args: JsonValue }
   | { readonly id: number; readonly op: 'publish'; readonly channel: string; readonly data: JsonValue }
-  | { readonly id: number; readonly op: 'subscribe'; readonly channel: string; readonly from?: string }
+  | { readonly id: number; readonly op: 'subscribe'; readonly channel: string; readonly from?: string; readonly group?: string }
   | { readonly id: number; readonly op: 'close' };
 
 /** A delivered message as it crosses the process boundary. */

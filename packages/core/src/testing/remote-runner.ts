@@ -64,7 +64,7 @@ async function handle(request: RemoteRequest): Promise<JsonValue> {
           const { id, channel, data, headers, timestamp, position, attempt } = message;
           send({ kind: 'message', subscription, message: { id, channel, data: data as JsonValue, headers, timestamp, position, attempt } });
         },
-        request.from === undefined ? {} : { from: request.from },
+        request.group !== undefined ? { mode: 'group', group: request.group } : request.from === undefined ? {} : { from: request.from },
       );
       return { subscription, replay: made.replay, ...(made.startPosition === undefined ? {} : { startPosition: made.startPosition }) };
     }
