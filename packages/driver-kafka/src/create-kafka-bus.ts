@@ -126,6 +126,7 @@ export async function createKafkaBus(options: KafkaBusOptions = {}): Promise<Mes
         replicationFactor: replicas,
         minInsyncReplicas: resolved.minInsyncReplicas,
         createTopics: resolved.createTopics,
+        topicsAreEventHubs: resolved.preset === 'azure-event-hubs',
         timeoutMs: resolved.topicTimeoutMs,
         maxPayloadBytes: resolved.maxPayloadBytes,
       },

@@ -1,17 +1,26 @@
 import { defineBusDriver, type Env } from '@app/core';
 import { createKafkaBus } from './create-kafka-bus.js';
 import type { KafkaBusOptions } from './options.js';
-import { saslFromEnv, sslFromEnv } from './security-from-env.js';
+import { applyKafkaPreset } from './preset.js';
+import { presetSecurityEnv, withoutPresetDefaults } from './preset-from-env.js';
+import { envNames } from './preset-names.js';
+import { saslFromEnv, sslFromEnv, type SecurityEnv } from './security-from-env.js';
 import { KAFKA_SETTINGS } from './settings.js';
 
-/** Reads the `KAFKA_*` variables into factory options; throws a `config` error naming the variable. */
+/**
+ * Reads the `KAFKA_*` variables into factory options, with `KAFKA_PRESET`'s settings filled in
+ * where no variable set them (see preset.ts); throws a `config` error naming the variable.
+ */
 export function optionsFromEnv(env: Env): KafkaBusOptions {
   const {
     ssl, sslCaFile, sslCertFile, sslKeyFile, sslServername,
     saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken, ...flat
   } = KAFKA_SETTINGS.fromEnv(env);
-  const sasl = saslFromEnv({ saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken });
-  return { ...flat, ssl: sslFromEnv({ ssl, sslCaFile, sslCertFile, sslKeyFile, sslServername }), ...(sasl === undefined ? {} : { sasl }) };
+  const given: SecurityEnv = { ssl, sslCaFile, sslCertFile, sslKeyFile, sslServername, saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken };
+  const security = flat.preset === undefined ? given : presetSecurityEnv(flat.preset, flat.brokers, given);
+  const sasl = saslFromEnv(security);
+  const options: KafkaBusOptions = { ...flat, ssl: sslFromEnv(security), ...(sasl === undefined ? {} : { sasl }) };
+  return flat.preset === undefined ? options : applyKafkaPreset(flat.preset, withoutPresetDefaults(options, env), envNames);
 }
 
 /** `BUS=kafka`. */

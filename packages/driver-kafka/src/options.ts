@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { BusLogger } from '@app/core';
+import type { KafkaPreset } from './preset-names.js';
 
 /** SASL mechanisms that log in with a username and a password. */
 export type KafkaPasswordMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -32,6 +33,17 @@ export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug
 
 /** Options of {@link createKafkaBus}. Every field is optional. */
 export interface KafkaBusOptions {
+  /**
+   * A managed service whose needs fill the options left unset: `confluent-cloud` (TLS, SASL
+   * PLAIN or OAUTHBEARER, 3 replicas, a 45 s session timeout, payloads up to 8 MiB less 64 KiB) or
+   * `azure-event-hubs` (TLS, PLAIN with `$ConnectionString` or OAUTHBEARER, no topic creation,
+   * replication left to the service, 1,000,000-byte payloads and batches, 60 s requests, 30 s
+   * sessions). It also checks the brokers' address shape and that the credentials look like the
+   * service's. An option set here wins unless the service cannot work with it. Every problem is a
+   * `BusError` reason `config` naming the option and the preset, never quoting a secret.
+   * Default: none.
+   */
+  readonly preset?: KafkaPreset;
   /** Bootstrap brokers as `host:port`. Default: `['127.0.0.1:9092']`. */
   readonly brokers?: readonly string[];
   /**
@@ -124,7 +136,9 @@ export interface KafkaBusOptions {
 
 /** Options with every default applied, as the bus uses them. */
 export interface ResolvedKafkaBusOptions
-  extends Required<Omit<KafkaBusOptions, 'sasl' | 'replicationFactor' | 'minInsyncReplicas' | 'brokers'>> {
+  extends Required<Omit<KafkaBusOptions, 'preset' | 'sasl' | 'replicationFactor' | 'minInsyncReplicas' | 'brokers'>> {
+  /** The preset applied (its values are in the other fields already), or undefined. */
+  readonly preset: KafkaPreset | undefined;
   readonly brokers: readonly string[];
   readonly sasl: KafkaBusOptions['sasl'] | undefined;
   /** Undefined: the smaller of 3 and the live brokers, decided at start. */

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { BusError, silentLogger } from '@app/core';
 import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './options.js';
+import { applyKafkaPreset } from './preset.js';
+import { optionNames } from './preset-names.js';
 import { KAFKA_SETTINGS } from './settings.js';
 
 export { DEFAULT_LINGER_MS } from './settings.js';
@@ -15,13 +17,33 @@ function defaultClientId(): string {
 }
 
 /**
- * Checks the factory options and fills in every default. Throws `invalid_options`. The flat
+ * Checks the factory options and fills in every default. Throws `invalid_options` (`config` for
+ * a preset's conflicts and credential checks). The flat
  * options come from {@link KAFKA_SETTINGS}; `sasl`, `ssl`, the computed defaults and the rules
- * across options are here.
+ * across options and the preset (see preset.ts; a `config` error for what the service cannot
+ * work with) are here.
  */
-export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOptions {
-  const flat = KAFKA_SETTINGS.resolve(options, 'createKafkaBus');
-  const sasl = options.sasl;
+export function resolveOptions(given: KafkaBusOptions): ResolvedKafkaBusOptions {
+  const checked = KAFKA_SETTINGS.resolve(given, 'createKafkaBus');
+  // The preset first: its messages say more about missing credentials than the generic check.
+  const saslShaped = given.sasl === undefined || (given.sasl !== null && typeof given.sasl === 'object');
+  const options = checked.preset === undefined || !saslShaped ? given : applyKafkaPreset(checked.preset, given, optionNames);
+  checkSasl(options.sasl);
+  const flat = checked.preset === undefined ? checked : KAFKA_SETTINGS.resolve(options, 'createKafkaBus');
+  if (flat.heartbeatIntervalMs >= flat.sessionTimeoutMs) throw invalid('heartbeatIntervalMs must be below sessionTimeoutMs');
+  const clientId = flat.clientId ?? defaultClientId();
+  return {
+    ...flat,
+    brokers: [...flat.brokers],
+    clientId,
+    ceSource: flat.ceSource ?? `/app/${clientId}`,
+    ssl: options.ssl ?? false,
+    sasl: options.sasl,
+    logger: options.logger ?? silentLogger,
+  };
+}
+
+function checkSasl(sasl: KafkaBusOptions['sasl']): void {
   if (sasl !== undefined) {
     if (sasl === null || typeof sasl !== 'object') throw invalid('sasl must be an object { mechanism, username, password } or { mechanism: \'oauthbearer\', token }');
     if (sasl.mechanism === 'oauthbearer') {
@@ -33,15 +55,4 @@ export function resolveOptions(options: KafkaBusOptions): ResolvedKafkaBusOption
       if (!sasl.username || typeof sasl.password !== 'string') throw invalid('sasl needs a username and a password');
     }
   }
-  if (flat.heartbeatIntervalMs >= flat.sessionTimeoutMs) throw invalid('heartbeatIntervalMs must be below sessionTimeoutMs');
-  const clientId = flat.clientId ?? defaultClientId();
-  return {
-    ...flat,
-    brokers: [...flat.brokers],
-    clientId,
-    ceSource: flat.ceSource ?? `/app/${clientId}`,
-    ssl: options.ssl ?? false,
-    sasl,
-    logger: options.logger ?? silentLogger,
-  };
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '@app/core';
 import { defineSettings, setting } from '@app/core/driver';
 import type { KafkaClientLogLevel, KafkaSaslMechanism } from './options.js';
+import { KAFKA_PRESETS } from './preset-names.js';
 
 /** Measured on issue 7's rooms shape: see README, Performance. */
 export const DEFAULT_LINGER_MS = 20;
@@ -28,6 +29,10 @@ const name = (min: number, expected: string) => (value: string) =>
  * computed defaults (applied by `resolveOptions`). The option docs live on `KafkaBusOptions`.
  */
 export const KAFKA_SETTINGS = defineSettings({
+  preset: setting.choice(KAFKA_PRESETS, {
+    env: 'KAFKA_PRESET', defaultText: 'none',
+    description: 'confluent-cloud or azure-event-hubs: fills and checks the settings that service needs (README, Managed Kafka).',
+  }),
   brokers: setting.list({ env: 'KAFKA_BROKERS', default: ['127.0.0.1:9092'], description: 'Bootstrap brokers, comma-separated host:port.', check: brokersProblem }),
   clientId: setting.string({
     env: 'KAFKA_CLIENT_ID', defaultText: 'app-<hostname>-<pid>', description: 'Client id; also names broadcast consumer groups.',

@@ -40,6 +40,8 @@ export interface TopicSettings {
   /** `min.insync.replicas` of created topics; undefined: the broker's default. */
   readonly minInsyncReplicas: number | undefined;
   readonly createTopics: boolean;
+  /** Azure Event Hubs (its preset): a missing topic is an event hub to create in the portal. */
+  readonly topicsAreEventHubs: boolean;
   readonly timeoutMs: number;
   readonly maxPayloadBytes: number;
 }
@@ -140,6 +142,20 @@ export class TopicManager {
     this.layouts.set(topic, { count: partitions.length, leaders, fetchedAt: Date.now() });
   }
 
+  /** The `config` error for a topic that is missing while creation is off: names it and what exists. */
+  private missing(topic: string, existing: readonly string[]): BusError {
+    if (!this.settings.topicsAreEventHubs) {
+      return new BusError('config', `topic "${topic}" does not exist and topic creation is off (KAFKA_CREATE_TOPICS=false): create it with the partitions you want, key = channel`);
+    }
+    const hubs = existing.filter((name) => !name.startsWith('__')).sort();
+    const listed = hubs.length === 0 ? 'it has none' : `it has ${hubs.slice(0, 20).join(', ')}${hubs.length > 20 ? `, and ${hubs.length - 20} more` : ''}`;
+    return new BusError(
+      'config',
+      `event hub "${topic}" does not exist in the namespace (KAFKA_PRESET=azure-event-hubs: topics are event hubs, which the driver cannot create): ` +
+        `create it in the Azure portal with the partitions you want (${listed})`,
+    );
+  }
+
   private async create(topic: string): Promise<void> {
     try {
       const existing = await this.admin.listTopics();
@@ -147,12 +163,7 @@ export class TopicManager {
         await this.waitForLeaders(topic);
         return;
       }
-      if (!this.settings.createTopics) {
-        throw new BusError(
-          'config',
-          `topic "${topic}" does not exist and topic creation is off (KAFKA_CREATE_TOPICS=false): create it with the partitions you want, key = channel`,
-        );
-      }
+      if (!this.settings.createTopics) throw this.missing(topic, existing);
       const recordBytes = this.settings.maxPayloadBytes + RECORD_OVERHEAD_BYTES;
       const configEntries = recordBytes > KAFKA_DEFAULT_MAX_MESSAGE_BYTES ? [{ name: 'max.message.bytes', value: String(recordBytes) }] : [];
       const { minInsyncReplicas } = this.settings;
