@@ -11,8 +11,11 @@ const topicPrefix = `${uniqueName('preset')}.`;
 afterAll(() => cleanUpPrefix(topicPrefix));
 
 describe.skipIf(skipTls)('the confluent-cloud preset against the local SASL_SSL listener', () => {
-  it('connects with PLAIN over TLS, delivers, and creates topics with 3 replicas', async () => {
+  it('connects with PLAIN over TLS, delivers, and creates topics with 3 replicas', async (context) => {
     const tls = tlsListeners();
+    const live = await withAdmin(async (admin) => (await admin.describeCluster()).brokers.length);
+    // The preset's 3 replicas need three brokers (CI runs three); a one-node kafka:up skips, except under CI.
+    if (live < 3 && process.env['CI'] !== 'true') context.skip();
     const { preset, ...resolved } = optionsFromEnv({
       KAFKA_PRESET: 'confluent-cloud',
       KAFKA_BROKERS: 'pkc-local0.europe-west1.gcp.confluent.cloud:9092',
