@@ -42,8 +42,11 @@ function runCommand(command: string, variable: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('/bin/sh', ['-c', command], { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
-        const detail = stderr.trim().split('\n').slice(-3).join(' ') || describeError(error);
-        reject(unauthorized(`${variable} failed to print an OAUTHBEARER token: ${detail}`, error));
+        // Never the exec error's message or the error itself as cause: both quote the command, which may hold a client secret.
+        const exit = error.killed ? `killed after ${COMMAND_TIMEOUT_MS} ms` : typeof error.code === 'number' ? `exit code ${error.code}` : `${error.signal ?? error.code ?? 'failed'}`;
+        const stderrTail = stderr.trim().split('\n').slice(-3).join(' ');
+        const detail = stderrTail === '' ? exit : `${exit}: ${stderrTail}`;
+        reject(unauthorized(`${variable} failed to print an OAUTHBEARER token (${detail})`, new Error(`${variable} failed (${exit})`)));
       } else resolve(stdout);
     });
   });

@@ -56,4 +56,14 @@ describe('OAUTHBEARER token source', () => {
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(file, 'utf8')).toBe('x\nx\n');
   });
+
+  it('never quotes the command (it may hold a client secret) when it fails without stderr or times out', async () => {
+    const secret = 'client_secret=s3cr3t-value';
+    const error = await oauthTokenProvider({ kind: 'command', variable: 'KAFKA_OAUTH_TOKEN_COMMAND', command: `true ${secret}; exit 7` })().catch((failure: unknown) => failure);
+    expect(isBusError(error) && error.reason === 'unauthorized' && !error.isRetryable).toBe(true);
+    const message = String((error as Error).message);
+    expect(message).toContain('KAFKA_OAUTH_TOKEN_COMMAND failed');
+    expect(message).toContain('exit code 7');
+    expect(message).not.toContain(secret);
+  });
 });
