@@ -58,7 +58,8 @@ export const KAFKA_SETTINGS = defineSettings({
   saslUsername: setting.string({ env: 'KAFKA_SASL_USERNAME', envOnly: true, secret: true, description: 'SASL username (Event Hubs: $ConnectionString).' }),
   // A password may legitimately have surrounding spaces: taken as given.
   saslPassword: setting.string({ env: 'KAFKA_SASL_PASSWORD', envOnly: true, secret: true, raw: true, description: 'SASL password (Event Hubs: the connection string).' }),
-  oauthTokenCommand: setting.string({ env: 'KAFKA_OAUTH_TOKEN_COMMAND', envOnly: true, description: 'oauthbearer: shell command whose stdout is the token; run again before it expires.' }),
+  // Secret: a command may carry a client secret (e.g. curl -d client_secret=...), so it is never logged.
+  oauthTokenCommand: setting.string({ env: 'KAFKA_OAUTH_TOKEN_COMMAND', envOnly: true, secret: true, description: 'oauthbearer: shell command whose stdout is the token; run again before it expires.' }),
   oauthTokenFile: setting.string({ env: 'KAFKA_OAUTH_TOKEN_FILE', envOnly: true, description: 'oauthbearer: file holding the token; read again before it expires.' }),
   oauthToken: setting.string({ env: 'KAFKA_OAUTH_TOKEN', envOnly: true, secret: true, description: 'oauthbearer: a fixed token (tests; it is not refreshed).' }),
   ceSource: setting.string({ env: 'KAFKA_CE_SOURCE', defaultText: '/app/<clientId>', description: 'CloudEvents ce_source of published records.' }),

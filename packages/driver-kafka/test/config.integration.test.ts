@@ -1,4 +1,5 @@
 import { isBusError, silentLogger, type MessageBus } from '@app/core';
+import { describeSettings } from '@app/core/driver';
 import { Inbox } from '@app/core/testing';
 import { createKafkaBus, driver } from '@app/driver-kafka';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -87,7 +88,10 @@ describe('configuration from the environment', () => {
     expect(error.message).toContain('KAFKA_SASL_MECHANISM');
     expect(error.message).not.toContain('hunter2');
     const secret = driver.settings.filter((setting) => setting.secret === true).map((setting) => setting.env);
-    expect(secret).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_OAUTH_TOKEN']);
+    // The token command is secret too: it may carry a client secret (curl -d client_secret=...).
+    expect(secret).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_OAUTH_TOKEN_COMMAND', 'KAFKA_OAUTH_TOKEN']);
+    const logged = describeSettings(driver.settings, { KAFKA_OAUTH_TOKEN_COMMAND: 'get-token --client-secret hunter3' });
+    expect(JSON.stringify(logged)).not.toContain('hunter3');
   });
 
   it('never puts a fixed OAUTHBEARER token in an error', async () => {
