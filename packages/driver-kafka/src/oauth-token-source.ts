@@ -62,26 +62,40 @@ async function fetchRaw(origin: OAuthTokenOrigin): Promise<string> {
   }
 }
 
+/** One token from the origin, checked: not empty, one word, and a JWT not expired. */
+async function fetchToken(origin: OAuthTokenOrigin, now: () => number): Promise<{ token: string; expiresAt?: number; refreshAt: number }> {
+  const token = (await fetchRaw(origin)).trim();
+  if (token.length === 0) throw unauthorized(`${origin.variable} gave an empty OAUTHBEARER token`);
+  if (/\s/.test(token)) throw unauthorized(`${origin.variable} gave an OAUTHBEARER token with whitespace inside (expected one token, e.g. a JWT)`);
+  const expiresAt = jwtExpiryMs(token);
+  if (expiresAt === undefined) return { token, refreshAt: 0 };
+  const left = expiresAt - now();
+  if (left <= 0) throw unauthorized(`the OAUTHBEARER token from ${origin.variable} expired at ${new Date(expiresAt).toISOString()}`);
+  return { token, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, left / 2) };
+}
+
 /**
  * A token provider for `sasl.token`: fetches from the origin, keeps a JWT until shortly before its
  * `exp` and then fetches again (a file is re-read, a command re-run, so a rotated token is picked
  * up). Rejects with a non-retryable `unauthorized` `BusError` naming the variable when the source
- * fails, is empty, or yields a JWT that has already expired. The token itself is never in a message.
+ * fails, is empty, or yields a JWT that has already expired; a failed refresh while the last JWT is
+ * still valid hands out that one instead (tried again on the next call). The token itself is never in a message.
  */
 export function oauthTokenProvider(origin: OAuthTokenOrigin, now: () => number = Date.now): () => Promise<string> {
-  let cached: { token: string; refreshAt: number } | undefined;
+  let cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
   return async () => {
     if (cached !== undefined && now() < cached.refreshAt) return cached.token;
-    cached = undefined;
-    const token = (await fetchRaw(origin)).trim();
-    if (token.length === 0) throw unauthorized(`${origin.variable} gave an empty OAUTHBEARER token`);
-    if (/\s/.test(token)) throw unauthorized(`${origin.variable} gave an OAUTHBEARER token with whitespace inside (expected one token, e.g. a JWT)`);
-    const expiresAt = jwtExpiryMs(token);
-    if (expiresAt !== undefined) {
-      const left = expiresAt - now();
-      if (left <= 0) throw unauthorized(`the OAUTHBEARER token from ${origin.variable} expired at ${new Date(expiresAt).toISOString()}`);
-      cached = { token, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, left / 2) };
+    const previous = cached;
+    try {
+      const fresh = await fetchToken(origin, now);
+      cached = fresh.expiresAt === undefined ? undefined : { token: fresh.token, refreshAt: fresh.refreshAt, expiresAt: fresh.expiresAt };
+      return fresh.token;
+    } catch (error) {
+      // A refresh that fails (identity provider down, a file being rewritten) while the current token is still
+      // valid keeps the session on that token; the next authentication tries again. Only an expired one fails.
+      if (previous !== undefined && now() < previous.expiresAt) return previous.token;
+      cached = undefined;
+      throw error;
     }
-    return token;
   };
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBusError } from '@app/core';
@@ -65,5 +65,27 @@ describe('OAUTHBEARER token source', () => {
     expect(message).toContain('KAFKA_OAUTH_TOKEN_COMMAND failed');
     expect(message).toContain('exit code 7');
     expect(message).not.toContain(secret);
+  });
+
+  it('keeps the valid token when a refresh fails (file missing or half-written), and fails once it expired', async () => {
+    const file = join(tmpdir(), `${uniqueName('rotating')}.jwt`);
+    let now = T0;
+    const jws = unsecuredJws({ sub: 'a', exp: T0 / 1000 + 3600 });
+    writeFileSync(file, jws);
+    const token = oauthTokenProvider({ kind: 'file', variable: 'KAFKA_OAUTH_TOKEN_FILE', path: file }, () => now);
+    expect(await token()).toBe(jws);
+    now = T0 + 3600_000 - 30_000; // in the refresh window
+    writeFileSync(file, ''); // the rotator truncated it and has not written the new one yet
+    expect(await token()).toBe(jws);
+    rmSync(file);
+    expect(await token()).toBe(jws);
+    const fresh = unsecuredJws({ sub: 'b', exp: T0 / 1000 + 7200 });
+    writeFileSync(file, fresh);
+    expect(await token()).toBe(fresh);
+    rmSync(file);
+    now = T0 + 7200_000 + 1;
+    const error = await token().catch((failure: unknown) => failure);
+    expect(isBusError(error) && error.reason === 'unauthorized' && !error.isRetryable).toBe(true);
+    expect(String((error as Error).message)).toContain('KAFKA_OAUTH_TOKEN_FILE=');
   });
 });
