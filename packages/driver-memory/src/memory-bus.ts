@@ -122,9 +122,22 @@ export class MemoryBus implements MessageBus {
 
   /** Fans out `first`, then what handlers published meanwhile, each to everyone before the next. */
   private fanOutAll(first: Message, seq: number): void {
+    this.delivering(() => this.fanOut(first, seq));
+  }
+
+  /**
+   * Runs `work`, which may run handlers synchronously (a fan-out, or a replay backlog), with what
+   * those handlers publish held in `reentrant`, then fans that out in publish order. A replay
+   * backlog runs here too: a reply fanned out before its subscription is registered would miss it.
+   */
+  private delivering(work: () => void): void {
+    if (this.fanningOut) {
+      work();
+      return;
+    }
     this.fanningOut = true;
     try {
-      this.fanOut(first, seq);
+      work();
       // Grows while it is walked: a handler may publish again.
       for (let index = 0; index < this.reentrant.length; index += 1) {
         this.fanOut(this.reentrant[index] as Message, this.reentrantSeqs[index] as number);
@@ -175,13 +188,20 @@ export class MemoryBus implements MessageBus {
     }
     const startPosition = resolved.mode === 'broadcast' ? start : undefined;
     const subscription = this.lifecycle.adopt(new LocalSubscription(channel, replay, startPosition, handler as MessageHandler, resolved, this.host));
-    // Backlog and registration happen in one synchronous step, so replay meets live with no gap. A
-    // backlog over the bound ends the subscription with position_expired at once.
-    for (const message of backlog) subscription.offer(message);
     // From a handler, mid fan-out: the message being fanned out is in the backlog already (or was
     // published before this subscribe), so the subscription joins once that message is through.
-    if (this.fanningOut) this.joining.push(subscription);
-    else this.register(subscription);
+    if (this.fanningOut) {
+      for (const message of backlog) subscription.offer(message);
+      this.joining.push(subscription);
+      return subscription;
+    }
+    // Backlog and registration happen in one synchronous step, so replay meets live with no gap (a
+    // backlog over the bound ends the subscription with position_expired at once), and what the
+    // handler publishes meanwhile is fanned out only once the subscription is registered.
+    this.delivering(() => {
+      for (const message of backlog) subscription.offer(message);
+      this.register(subscription);
+    });
     return subscription;
   }
 
