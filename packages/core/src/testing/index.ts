@@ -8,6 +8,7 @@ import { deliveryCases } from './cases-delivery.js';
 import { groupCases } from './cases-groups.js';
 import { historyCases } from './cases-history.js';
 import { lifecycleCases } from './cases-lifecycle.js';
+import { reentrantCases } from './cases-reentrant.js';
 import { startPositionCases } from './cases-start-position.js';
 import { skipReason, type ConformanceCase } from './conformance-case.js';
 import { TestContext } from './harness.js';
@@ -29,6 +30,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...crossProcessCases,
   ...historyCases,
   ...startPositionCases,
+  ...reentrantCases,
   ...groupCases,
   ...lifecycleCases,
   ...contractCases,
