@@ -29,7 +29,10 @@ interface PresetSpec {
 }
 
 const SPECS: Record<KafkaPreset, PresetSpec> = {
-  // Standard clusters: topics take max.message.bytes up to 8 MiB (2 MiB by default for topics made in the console).
+  // Basic, Standard and Enterprise clusters: topics take max.message.bytes up to 8 MiB (8388608; default 2097164),
+  // and default.replication.factor is 3, not editable: https://docs.confluent.io/cloud/current/topics/manage.html
+  // session.timeout.ms 45000: Kafka's default since KIP-735, as Confluent's client recommendations keep it:
+  // https://docs.confluent.io/platform/current/clients/client-configs.html
   'confluent-cloud': {
     service: 'Confluent Cloud',
     replicationFactor: 3,
@@ -43,7 +46,9 @@ const SPECS: Record<KafkaPreset, PresetSpec> = {
     sessionTimeoutMs: 45_000,
     payloadWhy: 'Confluent Cloud topics take at most 8 MiB per message (max.message.bytes), and the driver adds 64 KiB for headers',
   },
-  // Standard and Premium tiers close a connection that sends a request over 1,046,528 bytes; the service recommends 1,000,000.
+  // https://learn.microsoft.com/azure/event-hubs/apache-kafka-configurations: the service closes a connection that
+  // sends a request over 1,046,528 bytes (max.request.size 1000000 recommended); request.timeout.ms 60000 recommended,
+  // under 20000 taken as 20000 with client behaviour not guaranteed; session.timeout.ms at least 30000.
   'azure-event-hubs': {
     service: 'Azure Event Hubs',
     replicationFactor: 'managed',
