@@ -7,6 +7,12 @@ import { messageFrame } from './server-frames.js';
 import { BUS, LOGGER, METRICS } from './tokens.js';
 import { textFrame } from './ws-frame.js';
 
+/**
+ * Resumes in a row that delivered nothing before the bus ended them again: past this the bus is
+ * taken to keep failing, and the listeners are told of a gap instead of resubscribing for ever.
+ */
+const MAX_IDLE_RESUMES = 3;
+
 /** A client's end of a channel. One object per client and channel, held in the channel's set. */
 export interface ChannelListener {
   /**
@@ -33,6 +39,8 @@ interface SharedStream {
    * and a subscription that fell behind resumes after it.
    */
   position: string | undefined;
+  /** Resumes since the last message handed out (see MAX_IDLE_RESUMES). */
+  idleResumes: number;
 }
 
 interface ChannelEntry extends SharedStream {
@@ -60,8 +68,9 @@ interface Attempt {
  *
  * When the driver ends the subscription because it fell behind (`position_expired`), the hub
  * subscribes again from the last message it handed out, so listeners see no gap and no
- * duplicate; only when the bus no longer kept those messages (`replay: 'truncated'`), or the
- * new subscription fails, does each listener hear of the gap (`onChannelGap`).
+ * duplicate; only when the bus no longer kept those messages (`replay: 'truncated'`), the new
+ * subscription fails, or the bus ends MAX_IDLE_RESUMES resumes in a row before they deliver a
+ * message, does each listener hear of the gap (`onChannelGap`).
  */
 @injectable()
 export class ChannelHub {
@@ -118,7 +127,7 @@ export class ChannelHub {
   }
 
   private open(channel: string): ChannelEntry {
-    const stream: SharedStream = { listeners: new Set(), position: undefined };
+    const stream: SharedStream = { listeners: new Set(), position: undefined, idleResumes: 0 };
     // The entry exists only once subscribe() returned; a position_expired comes after that.
     let entry: ChannelEntry | undefined;
     const { subscription } = this.subscribe(channel, stream, undefined, () => {
@@ -147,6 +156,7 @@ export class ChannelHub {
     let held: Message[] | undefined = resuming ? [] : undefined;
     const deliver = (message: Message): void => {
       stream.position = message.position;
+      stream.idleResumes = 0;
       this.fanOut(stream.listeners, message);
     };
     const subscription = this.bus.subscribe(
@@ -179,6 +189,11 @@ export class ChannelHub {
   /** The driver ended the subscription for falling behind: subscribe again after the last message handed out. */
   private async resume(channel: string, entry: ChannelEntry): Promise<void> {
     if (entry.ended) return;
+    if (++entry.idleResumes > MAX_IDLE_RESUMES) {
+      this.logger.warn({ channel, attempts: MAX_IDLE_RESUMES }, 'the bus kept ending the resumed shared subscription before it delivered anything; its clients resume on their own');
+      this.giveUp(channel, entry);
+      return;
+    }
     const from = entry.position;
     this.logger.warn({ channel, from }, 'shared subscription fell behind and was ended by the bus; resuming after the last message delivered');
     const attempt = this.subscribe(channel, entry, from, () => void this.resume(channel, entry), true);
@@ -190,11 +205,7 @@ export class ChannelHub {
       if (entry.ended) return;
       this.metrics.busResumes.inc({ result: 'failed' });
       this.logger.warn({ channel, err: describeError(error) }, 'could not resume the shared subscription; its clients resume on their own');
-      // A later join opens a fresh subscription; the listeners here are told and resubscribe.
-      if (this.channels.get(channel) === entry) this.channels.delete(channel);
-      this.metrics.busSubscriptions.dec();
-      entry.ended = true;
-      this.gap(channel, entry);
+      this.giveUp(channel, entry);
       return;
     }
     // Left meanwhile (last leave or shutdown): unsubscribe() ended this one, nobody to tell.
@@ -204,6 +215,14 @@ export class ChannelHub {
     this.metrics.busResumes.inc({ result: lost ? 'truncated' : 'exact' });
     if (lost) this.gap(channel, entry);
     attempt.release();
+  }
+
+  /** The stream cannot be resumed: a later join opens a fresh subscription; the listeners here are told and resubscribe. */
+  private giveUp(channel: string, entry: ChannelEntry): void {
+    if (this.channels.get(channel) === entry) this.channels.delete(channel);
+    this.metrics.busSubscriptions.dec();
+    entry.ended = true;
+    this.gap(channel, entry);
   }
 
   private gap(channel: string, entry: ChannelEntry): void {

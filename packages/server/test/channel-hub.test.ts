@@ -130,4 +130,30 @@ describe('ChannelHub', () => {
     await hub.close();
     await bus.close();
   });
+  it('stops resuming and tells the gap once when the bus ends every resumed subscription before it delivers anything', async () => {
+    const bus = new ExpiringBus(createMemoryBus());
+    // Every subscription made `from` a position is ended with position_expired as soon as it is live: a bus that keeps failing.
+    const subscribe = bus.subscribe.bind(bus);
+    bus.subscribe = async (channel, handler, options) => {
+      const subscription = await subscribe(channel, handler, options);
+      if (options?.from !== undefined) setTimeout(() => void bus.expire(channel), 0);
+      return subscription;
+    };
+    const metrics = new ServerMetrics({ defaultMetrics: false });
+    const hub = hubOn(bus, metrics);
+    const listener = recorder();
+    await hub.join('game:1', listener);
+    await bus.publish('game:1', 1);
+    await expect.poll(() => listener.seen).toEqual([1]);
+    await bus.expire('game:1');
+    await expect.poll(() => listener.seen).toEqual([1, 'gap']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A few attempts, not one every tick for ever.
+    expect(bus.subscribes.length).toBeLessThanOrEqual(5);
+    expect(listener.seen).toEqual([1, 'gap']);
+    expect(await gauge(metrics)).toBe(0);
+    expect(hub.channelCount).toBe(0);
+    await hub.close();
+    await bus.close();
+  });
 });
