@@ -95,8 +95,8 @@ describe('KAFKA_PRESET=azure-event-hubs', () => {
   });
 
   it('keeps what the environment sets when the service can work with it', () => {
-    const options = resolveOptions(optionsFromEnv({ ...EVENT_HUBS, KAFKA_CREATE_TOPICS: 'false', KAFKA_MAX_PAYLOAD_BYTES: '500000', KAFKA_REQUEST_TIMEOUT_MS: '90000', KAFKA_BATCH_MAX_BYTES: '1000000' }));
-    expect(options).toMatchObject({ createTopics: false, maxPayloadBytes: 500_000, requestTimeoutMs: 90_000, batchMaxBytes: 1_000_000 });
+    const options = resolveOptions(optionsFromEnv({ ...EVENT_HUBS, KAFKA_CREATE_TOPICS: 'false', KAFKA_MAX_PAYLOAD_BYTES: '500000', KAFKA_REQUEST_TIMEOUT_MS: '90000', KAFKA_BATCH_MAX_BYTES: '262144' }));
+    expect(options).toMatchObject({ createTopics: false, maxPayloadBytes: 500_000, requestTimeoutMs: 90_000, batchMaxBytes: 262_144 });
   });
 
   it('logs in with OAUTHBEARER (Entra ID) when a token variable is set, with no connection string', () => {
@@ -118,7 +118,9 @@ describe('KAFKA_PRESET=azure-event-hubs', () => {
     [{ KAFKA_REPLICATION_FACTOR: '3' }, /^KAFKA_REPLICATION_FACTOR=3 conflicts with KAFKA_PRESET=azure-event-hubs: Azure Event Hubs manages replication itself/],
     [{ KAFKA_MIN_INSYNC_REPLICAS: '2' }, /^KAFKA_MIN_INSYNC_REPLICAS=2 conflicts with KAFKA_PRESET=azure-event-hubs/],
     [{ KAFKA_MAX_PAYLOAD_BYTES: '1048576' }, /^KAFKA_MAX_PAYLOAD_BYTES=1048576 conflicts with KAFKA_PRESET=azure-event-hubs: Azure Event Hubs closes the connection of a request over 1,046,528 bytes; keep it at most 1000000$/],
-    [{ KAFKA_BATCH_MAX_BYTES: '1048576' }, /^KAFKA_BATCH_MAX_BYTES=1048576 conflicts with KAFKA_PRESET=azure-event-hubs: .*keep it at most 1000000$/],
+    [{ KAFKA_BATCH_MAX_BYTES: '1048576' }, /^KAFKA_BATCH_MAX_BYTES=1048576 conflicts with KAFKA_PRESET=azure-event-hubs: .*keep it at most 524288$/],
+    // 1000 records of 1000 bytes each make a produce request of about 1.39 MB, over the service's 1,046,528.
+    [{ KAFKA_BATCH_MAX_BYTES: '1000000' }, /^KAFKA_BATCH_MAX_BYTES=1000000 conflicts with KAFKA_PRESET=azure-event-hubs: .*390 bytes each.*keep it at most 524288$/],
     [{ KAFKA_REQUEST_TIMEOUT_MS: '10000' }, /^KAFKA_REQUEST_TIMEOUT_MS=10000 conflicts with KAFKA_PRESET=azure-event-hubs: Azure Event Hubs takes request timeouts below 20000 ms as 20000 ms/],
     [{ KAFKA_SSL: 'false' }, /^KAFKA_SSL=false conflicts with KAFKA_PRESET=azure-event-hubs/],
   ])('refuses %o with a config error naming the variable', (change, message) => {
