@@ -261,9 +261,17 @@ export class ChannelHub {
   private async unsubscribe(channel: string, entry: ChannelEntry): Promise<void> {
     if (entry.ended) return;
     entry.ended = true;
+    let subscription: Subscription;
     try {
       // The one delivering now; a resume started after this point sees `ended` and stops.
-      const subscription = await entry.current;
+      subscription = await entry.current;
+    } catch {
+      // A resume that failed: the stream's subscription (counted since open) is gone all the same;
+      // resume() leaves the count to this method once `ended` is set. A first one that failed was never counted.
+      if (entry.current !== entry.subscription) this.metrics.busSubscriptions.dec();
+      return;
+    }
+    try {
       await subscription.unsubscribe();
       this.metrics.busSubscriptions.dec();
     } catch (error) {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { Message, MessageBus } from '@app/core';
+import { BusError, type Message, type MessageBus } from '@app/core';
 import { createMemoryBus } from '@app/driver-memory';
 import { pino } from 'pino';
 import { container } from 'tsyringe';
@@ -153,6 +153,28 @@ describe('ChannelHub', () => {
     expect(listener.seen).toEqual([1, 'gap']);
     expect(await gauge(metrics)).toBe(0);
     expect(hub.channelCount).toBe(0);
+    await hub.close();
+    await bus.close();
+  });
+  it('counts no bus subscription for a channel whose last listener left while its resume was failing', async () => {
+    const bus = new ExpiringBus(createMemoryBus());
+    // The resume (a subscribe `from` a position) fails a little later, after the last leave.
+    const subscribe = bus.subscribe.bind(bus);
+    bus.subscribe = async (channel, handler, options) => {
+      if (options?.from === undefined) return subscribe(channel, handler, options);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new BusError('not_connected', 'the bus is down (test)');
+    };
+    const metrics = new ServerMetrics({ defaultMetrics: false });
+    const hub = hubOn(bus, metrics);
+    const listener = recorder();
+    await hub.join('game:1', listener);
+    await bus.publish('game:1', 1);
+    await expect.poll(() => listener.seen).toEqual([1]);
+    await bus.expire('game:1');
+    hub.leave('game:1', listener);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await gauge(metrics)).toBe(0);
     await hub.close();
     await bus.close();
   });
