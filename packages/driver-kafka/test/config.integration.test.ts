@@ -1,4 +1,4 @@
-import { isBusError, silentLogger, type MessageBus } from '@app/core';
+import { silentLogger, type MessageBus } from '@app/core';
 import { describeSettings } from '@app/core/driver';
 import { Inbox } from '@app/core/testing';
 import { createKafkaBus, driver } from '@app/driver-kafka';
@@ -6,21 +6,10 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testBrokers, uniqueName } from './bus-factory.js';
 import './harness/provided.js';
 import { cleanUpPrefix, withAdmin } from './raw-kafka.js';
+import { failure } from './tls-support.js';
 
 const topicPrefix = `${uniqueName('cfg')}.`;
 afterAll(() => cleanUpPrefix(topicPrefix));
-
-async function failure(action: () => Promise<unknown>): Promise<Error & { reason?: string; isRetryable?: boolean }> {
-  const outcome = await action().then(
-    (value) => value,
-    (error: unknown) => error,
-  );
-  if (!isBusError(outcome)) {
-    if (outcome !== null && typeof outcome === 'object' && 'close' in outcome) await (outcome as MessageBus).close();
-    throw new Error(`expected a BusError, got ${String(outcome)}`);
-  }
-  return outcome;
-}
 
 async function roundTrip(bus: MessageBus): Promise<void> {
   const inbox = new Inbox();
