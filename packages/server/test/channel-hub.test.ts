@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BusError, type Message, type MessageBus } from '@app/core';
+import { BusError, type Message, type MessageBus, type Subscription } from '@app/core';
 import { createMemoryBus } from '@app/driver-memory';
 import { pino } from 'pino';
 import { container } from 'tsyringe';
@@ -37,6 +37,26 @@ function recorder(): ChannelListener & { readonly seen: unknown[] } {
       return true;
     },
     onChannelGap: () => seen.push('gap'),
+  };
+}
+
+/** A hub on `bus` with one listener on `game:1` that has received message 1. */
+async function joinedAfterOne(bus: MessageBus): Promise<{ metrics: ServerMetrics; hub: ChannelHub; listener: ReturnType<typeof recorder> }> {
+  const metrics = new ServerMetrics({ defaultMetrics: false });
+  const hub = hubOn(bus, metrics);
+  const listener = recorder();
+  await hub.join('game:1', listener);
+  await bus.publish('game:1', 1);
+  await expect.poll(() => listener.seen).toEqual([1]);
+  return { metrics, hub, listener };
+}
+
+/** Makes each subscribe `from` a position (the hub's resume) go through `then` once the bus made it. */
+function onResume(bus: ExpiringBus, then: (subscription: Subscription) => Promise<Subscription>): void {
+  const subscribe = bus.subscribe.bind(bus);
+  bus.subscribe = async (channel, handler, options) => {
+    const subscription = await subscribe(channel, handler, options);
+    return options?.from === undefined ? subscription : then(subscription);
   };
 }
 
@@ -115,12 +135,7 @@ describe('ChannelHub', () => {
 
   it('tells each listener of the gap before any message after it when the bus no longer kept what came after the last one', async () => {
     const bus = new ExpiringBus(createMemoryBus({ historyPerChannel: 3 }));
-    const metrics = new ServerMetrics({ defaultMetrics: false });
-    const hub = hubOn(bus, metrics);
-    const listener = recorder();
-    await hub.join('game:1', listener);
-    await bus.publish('game:1', 1);
-    await expect.poll(() => listener.seen).toEqual([1]);
+    const { metrics, hub, listener } = await joinedAfterOne(bus);
     bus.stall('game:1');
     for (let n = 2; n <= 8; n += 1) await bus.publish('game:1', n);
     await bus.expire('game:1');
@@ -130,21 +145,15 @@ describe('ChannelHub', () => {
     await hub.close();
     await bus.close();
   });
+
   it('stops resuming and tells the gap once when the bus ends every resumed subscription before it delivers anything', async () => {
     const bus = new ExpiringBus(createMemoryBus());
-    // Every subscription made `from` a position is ended with position_expired as soon as it is live: a bus that keeps failing.
-    const subscribe = bus.subscribe.bind(bus);
-    bus.subscribe = async (channel, handler, options) => {
-      const subscription = await subscribe(channel, handler, options);
-      if (options?.from !== undefined) setTimeout(() => void bus.expire(channel), 0);
+    // A bus that keeps failing: each resume is ended with position_expired as soon as it is live.
+    onResume(bus, async (subscription) => {
+      setTimeout(() => void bus.expire('game:1'), 0);
       return subscription;
-    };
-    const metrics = new ServerMetrics({ defaultMetrics: false });
-    const hub = hubOn(bus, metrics);
-    const listener = recorder();
-    await hub.join('game:1', listener);
-    await bus.publish('game:1', 1);
-    await expect.poll(() => listener.seen).toEqual([1]);
+    });
+    const { metrics, hub, listener } = await joinedAfterOne(bus);
     await bus.expire('game:1');
     await expect.poll(() => listener.seen).toEqual([1, 'gap']);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -156,21 +165,15 @@ describe('ChannelHub', () => {
     await hub.close();
     await bus.close();
   });
+
   it('counts no bus subscription for a channel whose last listener left while its resume was failing', async () => {
     const bus = new ExpiringBus(createMemoryBus());
-    // The resume (a subscribe `from` a position) fails a little later, after the last leave.
-    const subscribe = bus.subscribe.bind(bus);
-    bus.subscribe = async (channel, handler, options) => {
-      if (options?.from === undefined) return subscribe(channel, handler, options);
+    // The resume fails a little later, after the last leave.
+    onResume(bus, async () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       throw new BusError('not_connected', 'the bus is down (test)');
-    };
-    const metrics = new ServerMetrics({ defaultMetrics: false });
-    const hub = hubOn(bus, metrics);
-    const listener = recorder();
-    await hub.join('game:1', listener);
-    await bus.publish('game:1', 1);
-    await expect.poll(() => listener.seen).toEqual([1]);
+    });
+    const { metrics, hub, listener } = await joinedAfterOne(bus);
     await bus.expire('game:1');
     hub.leave('game:1', listener);
     await new Promise((resolve) => setTimeout(resolve, 100));
