@@ -37,7 +37,8 @@ function failed(message: string): Error {
  * drops the connection and the caller only ever sees "No brokers in the broker pool". This one
  * answers the challenge as the RFC says and throws a non-retryable
  * {@link OAuthBearerAuthenticationError} with the broker's reason; a failing `token()` is thrown the
- * same way, with its message. `token` is asked on every (re)authentication.
+ * same way, with its message, and so is a token that is not one printable word (it is never quoted).
+ * `token` is asked on every (re)authentication.
  */
 export function oauthBearerMechanism(token: () => string | Promise<string>): Mechanism {
   return {
@@ -51,6 +52,8 @@ export function oauthBearerMechanism(token: () => string | Promise<string>): Mec
           throw failed(`no token: ${describeError(error)}`);
         }
         if (typeof value !== 'string' || value.length === 0) throw failed('no token: the token source returned nothing');
+        // A bearer token is printable ASCII without spaces (RFC 6750 b64token); a \u0001 inside would add SASL fields.
+        if (!/^[\x21-\x7e]+$/.test(value)) throw failed('the token holds white space, a control or a non-ASCII character (expected one token, e.g. a JWT)');
         const request = { encode: () => frame(`n,,${SOH}auth=Bearer ${value}${SOH}${SOH}`) };
         const response = { decode: (raw: Buffer) => unframe(raw), parse: (data: Buffer) => data.toString('utf8') };
         const challenge = await saslAuthenticate({ request, response });

@@ -58,13 +58,19 @@ describe.skipIf(skipTls)('TLS and SASL_SSL refusals', () => {
     await refused(() => create({ ...base, KAFKA_SSL_CERT_FILE: tls.otherClientCertFile, KAFKA_SSL_KEY_FILE: tls.otherClientKeyFile }), 'unauthorized', 'refused the handshake');
   });
 
-  it('is refused by the broker for an expired OAUTHBEARER token', async () => {
+  it('refuses an expired OAUTHBEARER token (the broker) and a malformed one (before sending it)', async () => {
     const tls = tlsListeners();
     const expired = unsecuredJws({ sub: 'app', iat: nowSeconds() - 120, exp: nowSeconds() - 60 });
     // Through the option the token reaches the broker unchecked: the broker's refusal is mapped.
     await refused(
       () => createKafkaBus({ brokers: list(tls.oauthBrokers), topicPrefix, connectTimeoutMs, ssl: { ca: [pem(tls.caFile)] }, sasl: { mechanism: 'oauthbearer', token: () => expired } }),
       'unauthorized', 'KAFKA_OAUTH_TOKEN',
+    );
+    // A token with a SASL separator inside is refused before it is sent (it would smuggle in an extension).
+    const valid = unsecuredJws({ sub: 'app', exp: nowSeconds() + 3600 });
+    await refused(
+      () => createKafkaBus({ brokers: list(tls.oauthBrokers), topicPrefix, connectTimeoutMs, ssl: { ca: [pem(tls.caFile)] }, sasl: { mechanism: 'oauthbearer', token: () => `${valid}\u0001extra=1` } }),
+      'unauthorized', 'the token holds white space, a control or a non-ASCII character',
     );
     // From the variables the driver sees the exp itself and says so.
     await refused(
