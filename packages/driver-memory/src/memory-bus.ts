@@ -19,11 +19,15 @@ import { ConsumerGroup } from './consumer-group.js';
 import { History } from './history.js';
 import { LocalSubscription, type SubscriptionHost } from './local-subscription.js';
 import type { ResolvedMemoryBusOptions } from './options.js';
+import { Outbox } from './outbox.js';
 import { formatPosition, parsePosition } from './position.js';
 
 const FEATURES: ReadonlySet<BusFeature> = new Set(['orderedPerChannel', 'replay', 'groups']);
 
-/** An in-process bus: delivery is synchronous to queues, handlers run asynchronously. */
+/**
+ * An in-process bus: a publish is fanned out synchronously to the subscribers' queues, except what
+ * handlers publish during a fan-out (and every publish while that waits), which goes after a hop.
+ */
 export class MemoryBus implements MessageBus {
   readonly driver = 'memory';
   readonly features = FEATURES;
@@ -32,7 +36,7 @@ export class MemoryBus implements MessageBus {
   private seq = 0;
   /**
    * Sequence number of the newest message fanned out (in history, offered to subscribers). Behind
-   * `seq` only during a fan-out, while messages published from handlers wait in `reentrant`.
+   * `seq` while messages wait in `outbox`.
    */
   private fannedOut = 0;
   private readonly history: History;
@@ -40,12 +44,15 @@ export class MemoryBus implements MessageBus {
   private readonly groups = new Map<string, Map<string, ConsumerGroup>>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
   private readonly lifecycle: BusLifecycle;
-  /** A fan-out is running; a publish now waits in `reentrant`. */
+  /** A fan-out is running; a publish now waits in `outbox`. */
   private fanningOut = false;
-  private readonly reentrant: Message[] = [];
-  private readonly reentrantSeqs: number[] = [];
-  /** Subscribed from a handler during a fan-out; registered once the current message is through. */
-  private readonly joining: LocalSubscription[] = [];
+  /** Published from a handler during a fan-out, or while such messages wait: fanned out after a hop. */
+  private readonly outbox = new Outbox(() => this.flushOutbox());
+  /**
+   * Subscribed during a fan-out, or `from` a position still in `outbox`: registered once the
+   * message with sequence number `afterSeq` is fanned out (it and those before are in the backlog, or before the start).
+   */
+  private readonly joining: { subscription: LocalSubscription; afterSeq: number }[] = [];
 
   private readonly host: SubscriptionHost;
 
@@ -92,12 +99,12 @@ export class MemoryBus implements MessageBus {
       position: formatPosition(this.epoch, this.seq),
       attempt: 1,
     });
-    if (this.fanningOut) {
-      // Published from inside a handler (delivery is synchronous): offering it now would hand it to
+    if (this.fanningOut || this.outbox.size > 0) {
+      // Published from inside a handler (fan-out is synchronous): offering it now would hand it to
       // the subscribers after this one before the message being fanned out, and they would see
-      // another order than the ones before. The outer fan-out takes it next, in publish order.
-      this.reentrant.push(message);
-      this.reentrantSeqs.push(this.seq);
+      // another order than the ones before. It waits for a later hop, and so does every publish
+      // after it, in publish order.
+      this.outbox.add(message, this.seq);
     } else {
       this.fanOutAll(message, this.seq);
     }
@@ -120,15 +127,15 @@ export class MemoryBus implements MessageBus {
     }
   }
 
-  /** Fans out `first`, then what handlers published meanwhile, each to everyone before the next. */
+  /** Fans out `first`; what its handlers publish meanwhile goes to `outbox`, for a later hop. */
   private fanOutAll(first: Message, seq: number): void {
     this.delivering(() => this.fanOut(first, seq));
   }
 
   /**
    * Runs `work`, which may run handlers synchronously (a fan-out, or a replay backlog), with what
-   * those handlers publish held in `reentrant`, then fans that out in publish order. A replay
-   * backlog runs here too: a reply fanned out before its subscription is registered would miss it.
+   * those handlers publish held in `outbox` for a later hop. A replay backlog runs here too: a
+   * reply fanned out before its subscription is registered would miss it.
    */
   private delivering(work: () => void): void {
     if (this.fanningOut) {
@@ -138,16 +145,21 @@ export class MemoryBus implements MessageBus {
     this.fanningOut = true;
     try {
       work();
-      // Grows while it is walked: a handler may publish again.
-      for (let index = 0; index < this.reentrant.length; index += 1) {
-        this.fanOut(this.reentrant[index] as Message, this.reentrantSeqs[index] as number);
-      }
     } finally {
-      this.reentrant.length = 0;
-      this.reentrantSeqs.length = 0;
       this.fanningOut = false;
       this.admitJoining();
     }
+  }
+
+  /**
+   * Fans out what waits in `outbox` now, in publish order. What handlers publish meanwhile waits
+   * for the next hop: one hop per round of replies, so timers and I/O run between rounds.
+   */
+  private flushOutbox(): void {
+    const { messages, seqs } = this.outbox.take();
+    this.delivering(() => {
+      for (let index = 0; index < messages.length; index += 1) this.fanOut(messages[index] as Message, seqs[index] as number);
+    });
   }
 
   private fanOut(message: Message, seq: number): void {
@@ -160,10 +172,15 @@ export class MemoryBus implements MessageBus {
     this.admitJoining();
   }
 
+  /** Registers the joining subscriptions whose start is fanned out (all of them once no fan-out runs and nothing waits). */
   private admitJoining(): void {
     if (this.joining.length === 0) return;
-    for (const subscription of this.joining) this.register(subscription);
-    this.joining.length = 0;
+    let kept = 0;
+    for (const entry of this.joining) {
+      if (entry.afterSeq <= this.fannedOut) this.register(entry.subscription);
+      else this.joining[kept++] = entry;
+    }
+    this.joining.length = kept;
   }
 
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
@@ -172,16 +189,19 @@ export class MemoryBus implements MessageBus {
     let replay: ReplayStart = 'none';
     let backlog: readonly Message[] = [];
     // A live subscription gets what is fanned out after now (joining mid fan-out: after the
-    // message being fanned out); what reentrant publishes wait for comes to it live.
+    // message being fanned out); what waits in `outbox` comes to it live.
     let start = formatPosition(this.epoch, this.fannedOut);
+    let afterSeq = this.fannedOut;
     if (resolved.from !== undefined) {
       const position = parsePosition(resolved.from);
       if (position.epoch === this.epoch && position.seq > this.seq) {
         throw new BusError('invalid_position', `position ${resolved.from} is ahead of anything published on this bus`);
       }
       // A position from another bus instance (an earlier process) cannot be placed in this history.
-      const afterSeq = position.epoch === this.epoch ? position.seq : 0;
-      const slice = this.history.after(channel, afterSeq);
+      const fromSeq = position.epoch === this.epoch ? position.seq : 0;
+      const slice = this.history.after(channel, fromSeq);
+      // A position still in `outbox` (its publisher has the receipt): join live only after it.
+      afterSeq = Math.max(fromSeq, this.fannedOut);
       backlog = slice.messages;
       replay = slice.truncated || position.epoch !== this.epoch ? 'truncated' : 'exact';
       start = formatPosition(position.epoch, position.seq);
@@ -190,9 +210,9 @@ export class MemoryBus implements MessageBus {
     const subscription = this.lifecycle.adopt(new LocalSubscription(channel, replay, startPosition, handler as MessageHandler, resolved, this.host));
     // From a handler, mid fan-out: the message being fanned out is in the backlog already (or was
     // published before this subscribe), so the subscription joins once that message is through.
-    if (this.fanningOut) {
+    if (this.fanningOut || afterSeq > this.fannedOut) {
       for (const message of backlog) subscription.offer(message);
-      this.joining.push(subscription);
+      this.joining.push({ subscription, afterSeq });
       return subscription;
     }
     // Backlog and registration happen in one synchronous step, so replay meets live with no gap (a
@@ -214,6 +234,9 @@ export class MemoryBus implements MessageBus {
 
   close(): Promise<void> {
     return this.lifecycle.close(async () => {
+      // Publishes already accepted are delivered; handlers can publish no more (the bus is closed).
+      while (this.outbox.size > 0) this.flushOutbox();
+      this.outbox.cancel();
       for (const timer of this.redeliveries) clearTimeout(timer);
       this.redeliveries.clear();
       await this.lifecycle.endSubscriptions();
