@@ -19,7 +19,7 @@ import { TopicManager } from './topic-manager.js';
 
 function saslForKafkaJs(sasl: KafkaSaslOptions): SASLOptions | Mechanism {
   // Ours, not kafkajs's: see oauth-bearer-authenticator.ts for what the built-in one gets wrong.
-  if (sasl.mechanism === 'oauthbearer') return oauthBearerMechanism(sasl.token);
+  if (sasl.mechanism === 'oauthbearer') return oauthBearerMechanism(sasl.token, sasl.extensions);
   // The three password mechanisms share one shape; kafkajs types them as a union per mechanism.
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
 }

@@ -14,9 +14,9 @@ import { KAFKA_SETTINGS } from './settings.js';
 export function optionsFromEnv(env: Env): KafkaBusOptions {
   const {
     ssl, sslCaFile, sslCertFile, sslKeyFile, sslServername,
-    saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken, ...flat
+    saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken, oauthExtensions, ...flat
   } = KAFKA_SETTINGS.fromEnv(env);
-  const given: SecurityEnv = { ssl, sslCaFile, sslCertFile, sslKeyFile, sslServername, saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken };
+  const given: SecurityEnv = { ssl, sslCaFile, sslCertFile, sslKeyFile, sslServername, saslMechanism, saslUsername, saslPassword, oauthTokenCommand, oauthTokenFile, oauthToken, oauthExtensions };
   const security = flat.preset === undefined ? given : presetSecurityEnv(flat.preset, flat.brokers, given);
   const sasl = saslFromEnv(security);
   const options: KafkaBusOptions = { ...flat, ssl: sslFromEnv(security), ...(sasl === undefined ? {} : { sasl }) };

@@ -18,6 +18,19 @@ function frame(text: string): Buffer {
 }
 
 /**
+ * Why SASL extensions cannot be sent, or undefined when they can: RFC 7628 keys are letters only
+ * (`auth` is the token's own), values printable ASCII with spaces (no \u0001 to end the field).
+ */
+export function extensionsProblem(extensions: unknown): string | undefined {
+  if (extensions === null || typeof extensions !== 'object' || Array.isArray(extensions)) return 'must be an object of key: value strings';
+  for (const [key, value] of Object.entries(extensions)) {
+    if (!/^[A-Za-z]+$/.test(key) || key === 'auth') return `"${key}" is not an extension key (letters only, not auth)`;
+    if (typeof value !== 'string' || !/^[\x21-\x7e][\x20-\x7e]*$/.test(value)) return `the value of ${key} must be printable ASCII`;
+  }
+  return undefined;
+}
+
+/**
  * A refused OAUTHBEARER authentication. `retriable: false` makes kafkajs give up at once (its
  * retrier checks that field); map-error.ts maps the name to `unauthorized`. Not kafkajs's own
  * KafkaJSSASLAuthenticationError: Node's ESM loader cannot see that export of the CommonJS package.
@@ -38,9 +51,11 @@ function failed(message: string): Error {
  * answers the challenge as the RFC says and throws a non-retryable
  * {@link OAuthBearerAuthenticationError} with the broker's reason; a failing `token()` is thrown the
  * same way, with its message, and so is a token that is not one printable word (it is never quoted).
- * `token` is asked on every (re)authentication.
+ * `token` is asked on every (re)authentication; `extensions` (checked by {@link extensionsProblem}) go
+ * with it as RFC 7628 key=value fields.
  */
-export function oauthBearerMechanism(token: () => string | Promise<string>): Mechanism {
+export function oauthBearerMechanism(token: () => string | Promise<string>, extensions: Readonly<Record<string, string>> = {}): Mechanism {
+  const extra = Object.entries(extensions).map(([key, value]) => `${key}=${value}${SOH}`).join('');
   return {
     mechanism: 'oauthbearer',
     authenticationProvider: ({ saslAuthenticate }: AuthenticationProviderArgs) => ({
@@ -54,7 +69,7 @@ export function oauthBearerMechanism(token: () => string | Promise<string>): Mec
         if (typeof value !== 'string' || value.length === 0) throw failed('no token: the token source returned nothing');
         // A bearer token is printable ASCII without spaces (RFC 6750 b64token); a \u0001 inside would add SASL fields.
         if (!/^[\x21-\x7e]+$/.test(value)) throw failed('the token holds white space, a control or a non-ASCII character (expected one token, e.g. a JWT)');
-        const request = { encode: () => frame(`n,,${SOH}auth=Bearer ${value}${SOH}${SOH}`) };
+        const request = { encode: () => frame(`n,,${SOH}auth=Bearer ${value}${SOH}${extra}${SOH}`) };
         const response = { decode: (raw: Buffer) => unframe(raw), parse: (data: Buffer) => data.toString('utf8') };
         const challenge = await saslAuthenticate({ request, response });
         if (typeof challenge !== 'string' || challenge.length === 0) return; // success: the broker sent nothing back

@@ -23,6 +23,12 @@ export interface KafkaPasswordSasl {
 export interface KafkaOAuthBearerSasl {
   readonly mechanism: 'oauthbearer';
   readonly token: () => string | Promise<string>;
+  /**
+   * SASL extensions sent with the token (RFC 7628 key=value pairs), e.g. Confluent Cloud's
+   * `{ logicalCluster: 'lkc-…', identityPoolId: 'pool-…' }`. Keys are letters only and not `auth`;
+   * values printable ASCII. Anything else is refused with `invalid_options`. Default: none.
+   */
+  readonly extensions?: Readonly<Record<string, string>>;
 }
 
 /** SASL credentials of {@link KafkaBusOptions.sasl}. */
@@ -37,7 +43,7 @@ export interface KafkaBusOptions {
    * A managed service whose needs fill the options left unset: `confluent-cloud` (TLS, SASL
    * PLAIN or OAUTHBEARER, 3 replicas, a 45 s session timeout, payloads up to 8 MiB less 64 KiB) or
    * `azure-event-hubs` (TLS, PLAIN with `$ConnectionString` or OAUTHBEARER, no topic creation,
-   * replication left to the service, 1,000,000-byte payloads and batches, 60 s requests, 30 s
+   * replication left to the service, 1,000,000-byte payloads, 524,288-byte batches, 60 s requests, 30 s
    * sessions). It also checks the brokers' address shape and that the credentials look like the
    * service's. An option set here wins unless the service cannot work with it. Every problem is a
    * `BusError` reason `config` naming the option and the preset, never quoting a secret.

@@ -3,6 +3,7 @@ import { BusError, silentLogger } from '@app/core';
 import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './options.js';
 import { applyKafkaPreset } from './preset.js';
 import { optionNames } from './preset-names.js';
+import { extensionsProblem } from './oauth-bearer-authenticator.js';
 import { KAFKA_SETTINGS } from './settings.js';
 
 export { DEFAULT_LINGER_MS } from './settings.js';
@@ -48,6 +49,8 @@ function checkSasl(sasl: KafkaBusOptions['sasl']): void {
     if (sasl === null || typeof sasl !== 'object') throw invalid('sasl must be an object { mechanism, username, password } or { mechanism: \'oauthbearer\', token }');
     if (sasl.mechanism === 'oauthbearer') {
       if (typeof sasl.token !== 'function') throw invalid('sasl with mechanism oauthbearer needs token, a function returning the bearer token');
+      const problem = sasl.extensions === undefined ? undefined : extensionsProblem(sasl.extensions);
+      if (problem !== undefined) throw invalid(`sasl.extensions: ${problem}`);
     } else {
       if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(sasl.mechanism)) {
         throw invalid(`sasl.mechanism must be plain, scram-sha-256, scram-sha-512 or oauthbearer, got ${String(sasl.mechanism)}`);

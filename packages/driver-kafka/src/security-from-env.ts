@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { BusError, describeError } from '@app/core';
+import { extensionsProblem } from './oauth-bearer-authenticator.js';
 import { oauthTokenProvider, type OAuthTokenOrigin } from './oauth-token-source.js';
 import type { KafkaSaslMechanism, KafkaSaslOptions } from './options.js';
 
@@ -17,6 +18,7 @@ export interface SecurityEnv {
   readonly oauthTokenCommand?: string | undefined;
   readonly oauthTokenFile?: string | undefined;
   readonly oauthToken?: string | undefined;
+  readonly oauthExtensions?: string | undefined;
 }
 
 function config(message: string): BusError {
@@ -69,6 +71,20 @@ function tokenOrigin(env: SecurityEnv): OAuthTokenOrigin {
   return origin;
 }
 
+/** `KAFKA_OAUTH_EXTENSIONS` (`key=value,key=value`) as an object; a `config` error names a bad entry. */
+function extensionsFromEnv(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const extensions: Record<string, string> = {};
+  for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw config(`KAFKA_OAUTH_EXTENSIONS: "${entry}" is not key=value (e.g. logicalCluster=lkc-abc12,identityPoolId=pool-Ab1c)`);
+    extensions[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  const problem = extensionsProblem(extensions);
+  if (problem !== undefined) throw config(`KAFKA_OAUTH_EXTENSIONS: ${problem}`);
+  return extensions;
+}
+
 /**
  * `sasl` of the factory options, or undefined without `KAFKA_SASL_MECHANISM`. Throws a `config`
  * error naming the variable for credentials without a mechanism, a password mechanism without
@@ -77,7 +93,7 @@ function tokenOrigin(env: SecurityEnv): OAuthTokenOrigin {
  */
 export function saslFromEnv(env: SecurityEnv): KafkaSaslOptions | undefined {
   const passwordVars = [['KAFKA_SASL_USERNAME', env.saslUsername], ['KAFKA_SASL_PASSWORD', env.saslPassword]] as const;
-  const tokenVars = [['KAFKA_OAUTH_TOKEN_COMMAND', env.oauthTokenCommand], ['KAFKA_OAUTH_TOKEN_FILE', env.oauthTokenFile], ['KAFKA_OAUTH_TOKEN', env.oauthToken]] as const;
+  const tokenVars = [['KAFKA_OAUTH_TOKEN_COMMAND', env.oauthTokenCommand], ['KAFKA_OAUTH_TOKEN_FILE', env.oauthTokenFile], ['KAFKA_OAUTH_TOKEN', env.oauthToken], ['KAFKA_OAUTH_EXTENSIONS', env.oauthExtensions]] as const;
   const set = (vars: readonly (readonly [string, string | undefined])[]) => vars.filter(([, value]) => value !== undefined).map(([variable]) => variable);
   const mechanism = env.saslMechanism;
   if (mechanism === undefined) {
@@ -88,7 +104,8 @@ export function saslFromEnv(env: SecurityEnv): KafkaSaslOptions | undefined {
   if (mechanism === 'oauthbearer') {
     const stray = set(passwordVars)[0];
     if (stray !== undefined) throw config(`${stray} is set but KAFKA_SASL_MECHANISM=oauthbearer takes a token (KAFKA_OAUTH_TOKEN_COMMAND, KAFKA_OAUTH_TOKEN_FILE or KAFKA_OAUTH_TOKEN), not a username and password`);
-    return { mechanism, token: oauthTokenProvider(tokenOrigin(env)) };
+    const extensions = extensionsFromEnv(env.oauthExtensions);
+    return { mechanism, token: oauthTokenProvider(tokenOrigin(env)), ...(extensions === undefined ? {} : { extensions }) };
   }
   const stray = set(tokenVars)[0];
   if (stray !== undefined) throw config(`${stray} is set but KAFKA_SASL_MECHANISM=${mechanism} logs in with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD; set KAFKA_SASL_MECHANISM=oauthbearer to use a token`);

@@ -62,6 +62,7 @@ export const KAFKA_SETTINGS = defineSettings({
   oauthTokenCommand: setting.string({ env: 'KAFKA_OAUTH_TOKEN_COMMAND', envOnly: true, secret: true, description: 'oauthbearer: shell command whose stdout is the token; run again before it expires.' }),
   oauthTokenFile: setting.string({ env: 'KAFKA_OAUTH_TOKEN_FILE', envOnly: true, description: 'oauthbearer: file holding the token; read again before it expires.' }),
   oauthToken: setting.string({ env: 'KAFKA_OAUTH_TOKEN', envOnly: true, secret: true, description: 'oauthbearer: a fixed token (tests; it is not refreshed).' }),
+  oauthExtensions: setting.string({ env: 'KAFKA_OAUTH_EXTENSIONS', envOnly: true, description: 'oauthbearer: SASL extensions sent with the token, key=value,key=value (Confluent Cloud: logicalCluster=lkc-...,identityPoolId=pool-...).' }),
   ceSource: setting.string({ env: 'KAFKA_CE_SOURCE', defaultText: '/app/<clientId>', description: 'CloudEvents ce_source of published records.' }),
   ceType: setting.string({ default: 'app.bus.message', description: 'CloudEvents ce_type of published records.' }),
   connectionTimeoutMs: setting.duration({ env: 'KAFKA_CONNECTION_TIMEOUT_MS', default: 5000, min: 100, max: 600_000, description: 'TCP/TLS connect timeout per broker.' }),

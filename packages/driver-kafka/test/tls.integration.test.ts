@@ -6,7 +6,7 @@ import { createKafkaBus, driver } from '@app/driver-kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './bus-factory.js';
 import { cleanUpPrefix } from './raw-kafka.js';
-import { skipTls, list, nowSeconds, pem, roundTrip, tlsListeners, unsecuredJws } from './tls-support.js';
+import { failure, skipTls, list, nowSeconds, pem, roundTrip, tlsListeners, unsecuredJws } from './tls-support.js';
 
 const topicPrefix = `${uniqueName('tls')}.`;
 afterAll(() => cleanUpPrefix(topicPrefix));
@@ -78,5 +78,18 @@ describe.skipIf(skipTls)('TLS listeners of the local cluster', () => {
     await using(await create({ ...base, KAFKA_OAUTH_TOKEN: jws }));
     await using(await create({ ...base, KAFKA_OAUTH_TOKEN_FILE: file }));
     await using(await create({ ...base, KAFKA_OAUTH_TOKEN_COMMAND: `cat '${file}'` }));
+  });
+
+  it('sends SASL extensions with the token (KAFKA_OAUTH_EXTENSIONS, as Confluent Cloud needs), in a message the broker parses', async () => {
+    const tls = tlsListeners();
+    const jws = unsecuredJws({ sub: 'app', iat: nowSeconds(), exp: nowSeconds() + 3600 });
+    const base = { KAFKA_BROKERS: tls.oauthBrokers, KAFKA_SSL_CA_FILE: tls.caFile, KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_OAUTH_TOKEN: jws };
+    await using(await create({ ...base, KAFKA_OAUTH_EXTENSIONS: 'logicalCluster=lkc-abc12, identityPoolId=pool-Ab1c' }));
+    const bad: readonly (readonly [string, string])[] = [['auth=x', '"auth" is not an extension key'], ['logicalCluster', 'is not key=value'], ['pool=a\u0001b', 'must be printable ASCII']];
+    for (const [value, text] of bad) {
+      const error = await failure(async () => create({ ...base, KAFKA_OAUTH_EXTENSIONS: value }));
+      expect(error.reason).toBe('config');
+      expect(error.message).toContain(text);
+    }
   });
 });
