@@ -112,7 +112,11 @@ class RealtimeClient implements Client, SocketOwner, SubscriptionOwner {
       case 'unsubscribed':
         if (subscription === undefined) return;
         // The server's stream fell behind: resume after the last message handed out, as after a reconnect.
-        if (frame.code === 'position_expired') return this.sendSubscribe(subscription);
+        if (frame.code === 'position_expired') {
+          // Without a position nothing the server missed can be replayed: the app hears of the gap.
+          if (subscription.position === undefined) subscription.emit('gap', { channel: subscription.channel, code: 'position_expired', message: frame.message ?? 'the server subscription fell behind' });
+          return this.sendSubscribe(subscription);
+        }
         this.subscriptions.delete(subscription.channel);
         subscription.end(new ClientError(frame.code ?? 'forbidden', frame.message ?? 'the server ended the subscription', subscription.channel), true);
         return;

@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 
 /** A server whose bus, swapped in through a child container, can end its subscriptions with position_expired. */
-async function serverOn(historyPerChannel?: number) {
-  const bus = new ExpiringBus(createMemoryBus(historyPerChannel === undefined ? {} : { historyPerChannel }));
+async function serverOn(historyPerChannel?: number, options: { readonly withoutReplay?: boolean } = {}) {
+  const bus = new ExpiringBus(createMemoryBus(historyPerChannel === undefined ? {} : { historyPerChannel }), options);
   buses.push(bus);
   const server = await startTestServer({ container: swappedParts([[tokens.BUS, bus]]) });
   return { bus, server };
@@ -71,5 +71,26 @@ describe('the server subscription falling behind', () => {
     expect(events.filter(([name]) => name === 'disconnected')).toEqual([]);
     const resumes = (await server.metrics.busResumes.get()).values.find((value) => value.labels.result === 'truncated')?.value;
     expect(resumes).toBe(1);
+  });
+
+  it('raises gap when it has no position to resume from (a bus without replay, no message yet): what the server missed is not replayed', async () => {
+    const { bus, server } = await serverOn(undefined, { withoutReplay: true });
+    const { client } = testClient({ url: server.wsUrl });
+    const seen: number[] = [];
+    const gaps: GapEvent[] = [];
+    const subscription = client.subscribe<number>('game:1', (message) => seen.push(message.data));
+    subscription.on('gap', (gap) => gaps.push(gap));
+    await subscription.ready;
+    const publisher = await connect(server);
+    bus.stall('game:1');
+    for (let n = 1; n <= 3; n += 1) await publisher.publish('game:1', n);
+    await bus.expire('game:1');
+    await until(() => gaps.length === 1, 'the gap');
+    await publisher.publish('game:1', 4);
+    await until(() => seen.includes(4), 'a live message after the gap');
+    // 1..3 are the gap: never delivered, and the app was told.
+    expect(seen).toEqual([4]);
+    expect(gaps).toMatchObject([{ channel: 'game:1', code: 'position_expired' }]);
+    expect(subscription.active).toBe(true);
   });
 });

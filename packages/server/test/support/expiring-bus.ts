@@ -23,14 +23,20 @@ export class ExpiringBus implements MessageBus {
   private readonly live = new Set<Tracked>();
   /** Subscriptions made, `from` a position or not, in order: what a test checks the resume by. */
   readonly subscribes: { channel: string; from: string | undefined }[] = [];
+  private readonly withoutReplay: boolean;
 
   constructor(
     private readonly inner: MessageBus,
-    /** `unordered`: declare no `orderedPerChannel`, so a since-client's replay stays its whole stream (no handover). */
-    options: { readonly unordered?: boolean } = {},
+    /**
+     * `unordered`: declare no `orderedPerChannel`, so a since-client's replay stays its whole stream (no handover).
+     * `withoutReplay`: declare no `replay` and give subscriptions no `startPosition`, as a bus without positions to resume from.
+     */
+    options: { readonly unordered?: boolean; readonly withoutReplay?: boolean } = {},
   ) {
     this.driver = inner.driver;
-    this.features = options.unordered === true ? new Set([...inner.features].filter((feature) => feature !== 'orderedPerChannel')) : inner.features;
+    const dropped = new Set([...(options.unordered === true ? ['orderedPerChannel'] : []), ...(options.withoutReplay === true ? ['replay'] : [])]);
+    this.features = new Set([...inner.features].filter((feature) => !dropped.has(feature)));
+    this.withoutReplay = options.withoutReplay === true;
     this.limits = inner.limits;
   }
 
@@ -52,7 +58,7 @@ export class ExpiringBus implements MessageBus {
       channel: inner.channel,
       mode: inner.mode,
       replay: inner.replay,
-      startPosition: inner.startPosition,
+      ...(this.withoutReplay ? {} : { startPosition: inner.startPosition }),
       unsubscribe: async () => {
         if (tracked.ended) return;
         tracked.ended = true;
