@@ -79,12 +79,14 @@ async function fetchToken(origin: OAuthTokenOrigin, now: () => number): Promise<
  * `exp` and then fetches again (a file is re-read, a command re-run, so a rotated token is picked
  * up). Rejects with a non-retryable `unauthorized` `BusError` naming the variable when the source
  * fails, is empty, or yields a JWT that has already expired; a failed refresh while the last JWT is
- * still valid hands out that one instead (tried again on the next call). The token itself is never in a message.
+ * still valid hands out that one instead (tried again on the next call). Concurrent calls share one
+ * fetch. The token itself is never in a message.
  */
 export function oauthTokenProvider(origin: OAuthTokenOrigin, now: () => number = Date.now): () => Promise<string> {
   let cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
-  return async () => {
-    if (cached !== undefined && now() < cached.refreshAt) return cached.token;
+  // Every broker connection authenticates at about the same time: they share one fetch, not one command run each.
+  let inFlight: Promise<string> | undefined;
+  const next = async (): Promise<string> => {
     const previous = cached;
     try {
       const fresh = await fetchToken(origin, now);
@@ -97,5 +99,12 @@ export function oauthTokenProvider(origin: OAuthTokenOrigin, now: () => number =
       cached = undefined;
       throw error;
     }
+  };
+  return async () => {
+    if (cached !== undefined && now() < cached.refreshAt) return cached.token;
+    inFlight ??= next().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
   };
 }

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBusError } from '@app/core';
@@ -53,7 +53,6 @@ describe('OAUTHBEARER token source', () => {
     writeFileSync(file, '');
     const token = oauthTokenProvider({ kind: 'command', variable: 'KAFKA_OAUTH_TOKEN_COMMAND', command: `echo x >> '${file}'; echo opaque` });
     expect([await token(), await token()]).toEqual(['opaque', 'opaque']);
-    const { readFileSync } = await import('node:fs');
     expect(readFileSync(file, 'utf8')).toBe('x\nx\n');
   });
 
@@ -87,5 +86,14 @@ describe('OAUTHBEARER token source', () => {
     const error = await token().catch((failure: unknown) => failure);
     expect(isBusError(error) && error.reason === 'unauthorized' && !error.isRetryable).toBe(true);
     expect(String((error as Error).message)).toContain('KAFKA_OAUTH_TOKEN_FILE=');
+  });
+
+  it('runs the command once for connections that authenticate at the same time', async () => {
+    const file = join(tmpdir(), `${uniqueName('concurrent')}.txt`);
+    writeFileSync(file, '');
+    const jws = unsecuredJws({ sub: 'a', exp: Math.floor(Date.now() / 1000) + 3600 });
+    const token = oauthTokenProvider({ kind: 'command', variable: 'KAFKA_OAUTH_TOKEN_COMMAND', command: `echo x >> '${file}'; sleep 0.2; echo '${jws}'` });
+    expect(await Promise.all([token(), token(), token()])).toEqual([jws, jws, jws]);
+    expect(readFileSync(file, 'utf8')).toBe('x\n');
   });
 });
