@@ -200,14 +200,13 @@ export interface MessageBus {
    * for it (backpressure: nothing is lost, as on Redis), or, once it is further behind than a
    * bound the driver documents (memory and Kafka: `maxPendingPerSubscription` messages waiting;
    * Redis: held back, or disconnected, past what its stream keeps, `streamMaxLen`), ends the
-   * subscription: no
-   * handler call starts after that, queued messages are dropped, and once the running handler
-   * returned `onError` is called once with a retryable `BusError` of reason `position_expired`
-   * whose message names the channel and the bound. The messages it delivered before form a
-   * gap-free prefix of the channel, so the caller resumes with
-   * `subscribe(channel, handler, { from })`, `from` being the position of the last message it handled (or the subscription's
-   * `startPosition` when it handled none). `unsubscribe()` then resolves at once. Never reason
-   * `internal` for this: that reason means a driver bug.
+   * subscription: no handler call starts after that, queued messages are dropped, and once the
+   * running handler returned `onError` is called once with a retryable `BusError` of reason
+   * `position_expired` whose message names the channel and the bound. The messages it delivered
+   * before form a gap-free prefix of the channel, so the caller resumes with
+   * `subscribe(channel, handler, { from })`, `from` being the position of the last message it
+   * handled (or the subscription's `startPosition` when it handled none). `unsubscribe()` then
+   * resolves at once. Never reason `internal` for this: that reason means a driver bug.
    *
    * A slow group loses nothing either: a message that no member can take yet (every member busy
    * or its queue full) waits for the group, and reaches a member once one catches up. A driver
