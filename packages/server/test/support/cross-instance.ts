@@ -94,3 +94,20 @@ export async function fanOutAcrossInstances(instances: TwoInstances, channels: r
   for (const [index, client] of listeners.entries()) await expectInOrder(client, channels, 50, 'b', `subscriber ${index}`);
   await Promise.all([...listeners, publisher, backwards].map((client) => client.close()));
 }
+
+/**
+ * Each instance's `/readyz` answers ready with `security`, its `server listening` log line names
+ * the same, and nothing it printed holds `secret`.
+ */
+export async function expectSecurityReported(instances: TwoInstances, security: { protocol: string; mechanism?: string }, secret: string): Promise<void> {
+  for (const [k, url] of instances.urls.entries()) {
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready', bus: 'ready', security });
+    const out = instances.servers[k]?.stdout() ?? '';
+    const listening = out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg?: string; security?: unknown })
+      .find((entry) => entry.msg === 'server listening');
+    expect(listening?.security).toEqual(security);
+    expect(out).not.toContain(secret);
+  }
+}
