@@ -17,15 +17,17 @@ export interface PreparedPublish {
   readonly headers: Readonly<Record<string, string>>;
   /** Bytes counted against `maxPayloadBytes`. */
   readonly size: number;
+  /** `PublishOptions.ephemeral`: the driver need not keep it for replay (false when not given). */
+  readonly ephemeral: boolean;
 }
 
 /**
  * Validates and encodes a publish call the same way for every driver: channel rules, JSON data,
  * string headers, and the size limit. Returns the {@link PreparedPublish}: the JSON `payload` to
  * send, a validated copy of the headers (`{}` when none), the id (the caller's, or a new UUID)
- * and the `size` counted against `maxPayloadBytes`. Throws a `BusError` for the first problem
- * found: `invalid_channel`, `invalid_data`, `invalid_headers`, `invalid_options` (a bad id) or
- * `payload_too_large`.
+ * and the `size` counted against `maxPayloadBytes`, and `ephemeral`. Throws a `BusError` for the
+ * first problem found: `invalid_channel`, `invalid_data`, `invalid_headers`, `invalid_options` (a
+ * bad id, or an `ephemeral` that is not a boolean) or `payload_too_large`.
  */
 export function preparePublish(channel: string, data: unknown, options: PublishOptions | undefined, limits: BusLimits): PreparedPublish {
   validateChannel(channel);
@@ -35,12 +37,15 @@ export function preparePublish(channel: string, data: unknown, options: PublishO
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_HEADER_NAME_LENGTH) {
     throw new BusError('invalid_options', `message id must be a non-empty string of at most ${MAX_HEADER_NAME_LENGTH} characters`);
   }
+  const ephemeral: unknown = options?.ephemeral ?? false;
+  // Checked, not coerced: `ephemeral: 'no'` would otherwise drop a message from history.
+  if (typeof ephemeral !== 'boolean') throw new BusError('invalid_options', `ephemeral must be a boolean, got ${typeof ephemeral}`);
   let size = Buffer.byteLength(payload);
   for (const [name, value] of Object.entries(headers)) size += Buffer.byteLength(name) + Buffer.byteLength(value);
   if (size > limits.maxPayloadBytes) {
     throw new BusError('payload_too_large', `message is ${size} bytes; the limit is ${limits.maxPayloadBytes} bytes`);
   }
-  return { channel, id, payload, headers, size };
+  return { channel, id, payload, headers, size, ephemeral };
 }
 
 /** JSON-encodes `data`, or throws `invalid_data` for values JSON cannot carry. */

@@ -42,6 +42,24 @@ export interface PublishOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** The message id. Default: a new random UUID. */
   readonly id?: string;
+  /**
+   * The message is only useful live (presence, heartbeats): the bus need not keep it for replay.
+   * Default: false.
+   *
+   * When true it is delivered to current subscribers like any other message: in the same order
+   * per channel relative to the publisher's other messages, to broadcast subscribers and groups,
+   * with the same receipt (an id, and a position when the driver's receipts have one). But a
+   * subscription `from` an earlier position, or one catching up after it fell behind or lost its
+   * backend connection, may or may not receive it; what it does receive is in its place.
+   * Its position may equal that of the stored message before it (Redis does so) and is a valid
+   * `from`: resuming from it delivers the stored messages after it, with no gap and no duplicate.
+   *
+   * A driver that cannot skip storage stores it like any other message, and that is conformant:
+   * Kafka always writes the record (topic retention applies); Redis stores it when the channel's
+   * stream has a consumer group (a group reads only the stream). The memory driver and Redis
+   * otherwise keep nothing of it. A value that is not a boolean is refused with `invalid_options`.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** What a successful publish returns. */
@@ -174,12 +192,14 @@ export interface MessageBus {
    *
    * Resolves once the backend has accepted the message (for a persistent bus: stored it), so a
    * resolved publish is never lost. Rejects with `invalid_channel`, `invalid_data`,
-   * `invalid_headers`, `payload_too_large`, `closed`, or a retryable error when the backend is
+   * `invalid_headers`, `invalid_options` (a bad `id` or `ephemeral`), `payload_too_large`, `closed`, or a retryable error when the backend is
    * down (`not_connected`, `timeout`) or too much is already waiting for it (`overloaded`; also
    * a group on the channel that is past its driver's bound, see {@link MessageBus.subscribe}).
    * A refused publish published nothing.
    * Messages published by one caller on one channel keep their order when the bus declares
-   * `orderedPerChannel`, even when the caller does not wait for each publish.
+   * `orderedPerChannel`, even when the caller does not wait for each publish. With
+   * `ephemeral: true` the message is delivered live the same way, but the bus need not keep it, so
+   * a replay or a subscriber catching up may miss it (see {@link PublishOptions.ephemeral}).
    */
   publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishReceipt>;
 

@@ -83,8 +83,13 @@ describe('the conformance suite catches a driver that lies', () => {
     expect(failure?.message).toMatch(/waiting for status to leave "ready"/);
   });
 
+  it('a bus that keeps ephemeral messages from live subscribers fails the ephemeral live case', async () => {
+    const failure = await runCase(/^ephemeral publishes between stored ones/, { features: honest, lie: 'dropsEphemeral' });
+    expect(failure?.message).toMatch(/messages, ephemeral and stored, delivered live; got 5/);
+  });
+
   it('the same bus, honest about what it lacks, passes those cases (so the failures above are the lies)', async () => {
-    for (const title of [/^replay from a position delivers/, /^order per channel holds/, /^replay from a well-formed position beyond/, /^fan-out/]) {
+    for (const title of [/^replay from a position delivers/, /^order per channel holds/, /^replay from a well-formed position beyond/, /^fan-out/, /^ephemeral publishes/, /^replay across ephemeral/]) {
       expect(await runCase(title, { features: honest }, false), String(title)).toBeUndefined();
     }
   });

@@ -37,6 +37,14 @@ describe('preparePublish', () => {
     expect(reasonOf(() => preparePublish('c', 1, { headers: [] as unknown as Record<string, string> }, limits))).toBe('invalid_headers');
     expect(reasonOf(() => preparePublish('c', 1, { headers: { '': 'v' } }, limits))).toBe('invalid_headers');
     expect(reasonOf(() => preparePublish('c', 1, { id: '' }, limits))).toBe('invalid_options');
+    expect(reasonOf(() => preparePublish('c', 1, { ephemeral: 'yes' as unknown as boolean }, limits))).toBe('invalid_options');
+    expect(reasonOf(() => preparePublish('c', 1, { ephemeral: 1 as unknown as boolean }, limits))).toBe('invalid_options');
+  });
+
+  it('carries ephemeral, false unless given as true', () => {
+    expect(preparePublish('c', 1, undefined, limits).ephemeral).toBe(false);
+    expect(preparePublish('c', 1, { ephemeral: false }, limits).ephemeral).toBe(false);
+    expect(preparePublish('c', 1, { ephemeral: true }, limits).ephemeral).toBe(true);
   });
 });
 

@@ -104,9 +104,9 @@ export class MemoryBus implements MessageBus {
       // the subscribers after this one before the message being fanned out, and they would see
       // another order than the ones before. It waits for a later hop, and so does every publish
       // after it, in publish order.
-      this.outbox.add(message, this.seq);
+      this.outbox.add(message, this.seq, prepared.ephemeral);
     } else {
-      this.fanOutAll(message, this.seq);
+      this.fanOutAll(message, this.seq, prepared.ephemeral);
     }
     return { id: message.id, position: message.position };
   }
@@ -128,8 +128,8 @@ export class MemoryBus implements MessageBus {
   }
 
   /** Fans out `first`; what its handlers publish meanwhile goes to `outbox`, for a later hop. */
-  private fanOutAll(first: Message, seq: number): void {
-    this.delivering(() => this.fanOut(first, seq));
+  private fanOutAll(first: Message, seq: number, ephemeral: boolean): void {
+    this.delivering(() => this.fanOut(first, seq, ephemeral));
   }
 
   /**
@@ -156,17 +156,22 @@ export class MemoryBus implements MessageBus {
    * for the next hop: one hop per round of replies, so timers and I/O run between rounds.
    */
   private flushOutbox(): void {
-    const { messages, seqs } = this.outbox.take();
+    const { messages, seqs, ephemeral } = this.outbox.take();
     this.delivering(() => {
-      for (let index = 0; index < messages.length; index += 1) this.fanOut(messages[index] as Message, seqs[index] as number);
+      for (let index = 0; index < messages.length; index += 1) this.fanOut(messages[index] as Message, seqs[index] as number, ephemeral[index] === true);
     });
   }
 
-  private fanOut(message: Message, seq: number): void {
+  /**
+   * Offers `message` to subscribers and groups. An ephemeral one skips history (it costs no
+   * eviction of stored messages) but takes the same path otherwise, so its order and its sequence
+   * number relative to stored ones hold; a replay from its position gets the stored ones after it.
+   */
+  private fanOut(message: Message, seq: number, ephemeral: boolean): void {
     // Into history only now, so that a replay subscribed from a handler meets live delivery of a
     // queued message once, not in its backlog and live both.
     this.fannedOut = seq;
-    this.history.add(message, seq);
+    if (!ephemeral) this.history.add(message, seq);
     this.broadcast.offer(message);
     for (const group of this.groups.get(message.channel)?.values() ?? []) group.assign(message);
     this.admitJoining();

@@ -1,9 +1,10 @@
 import type { Message } from '@app/core';
 
-/** What {@link Outbox.take} hands over: messages in publish order and their sequence numbers, index for index. */
+/** What {@link Outbox.take} hands over: messages in publish order, their sequence numbers and whether each is ephemeral, index for index. */
 export interface OutboxBatch {
   readonly messages: readonly Message[];
   readonly seqs: readonly number[];
+  readonly ephemeral: readonly boolean[];
 }
 
 /**
@@ -15,6 +16,7 @@ export interface OutboxBatch {
 export class Outbox {
   private messages: Message[] = [];
   private seqs: number[] = [];
+  private ephemeral: boolean[] = [];
   private scheduled: NodeJS.Immediate | undefined;
 
   /** @param flush Called on each hop; it should {@link take} and fan out what waits. */
@@ -25,10 +27,11 @@ export class Outbox {
     return this.messages.length;
   }
 
-  /** Holds `message` (sequence number `seq`, higher than any held) and schedules a hop unless one is. */
-  add(message: Message, seq: number): void {
+  /** Holds `message` (sequence number `seq`, higher than any held; kept out of history when `ephemeral`) and schedules a hop unless one is. */
+  add(message: Message, seq: number, ephemeral: boolean): void {
     this.messages.push(message);
     this.seqs.push(seq);
+    this.ephemeral.push(ephemeral);
     this.scheduled ??= setImmediate(() => {
       this.scheduled = undefined;
       this.flush();
@@ -37,9 +40,10 @@ export class Outbox {
 
   /** Takes everything waiting now; what is added after waits for the next hop. Empty when nothing waits. */
   take(): OutboxBatch {
-    const batch = { messages: this.messages, seqs: this.seqs };
+    const batch = { messages: this.messages, seqs: this.seqs, ephemeral: this.ephemeral };
     this.messages = [];
     this.seqs = [];
+    this.ephemeral = [];
     return batch;
   }
 

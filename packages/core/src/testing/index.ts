@@ -5,6 +5,7 @@ import { basicCases } from './cases-basic.js';
 import { contractCases } from './cases-contract.js';
 import { crossProcessCases } from './cases-cross-process.js';
 import { deliveryCases } from './cases-delivery.js';
+import { ephemeralCases } from './cases-ephemeral.js';
 import { groupCases } from './cases-groups.js';
 import { historyCases } from './cases-history.js';
 import { lifecycleCases } from './cases-lifecycle.js';
@@ -30,6 +31,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...crossProcessCases,
   ...historyCases,
   ...startPositionCases,
+  ...ephemeralCases,
   ...reentrantCases,
   ...groupCases,
   ...lifecycleCases,
