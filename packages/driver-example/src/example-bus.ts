@@ -25,7 +25,7 @@ const FEATURES: ReadonlySet<BusFeature> = new Set(['orderedPerChannel', 'replay'
 const POSITION = /^([0-9a-f]{8})-(0|[1-9]\d{0,14})$/;
 
 interface Channel {
-  /** Sequence number of the newest message fanned out; 0 before the first. */
+  /** Sequence number of the newest stored message fanned out; 0 before the first. */
   seq: number;
   /** The newest `historyPerChannel` messages, oldest first; the last one has sequence number `seq`. */
   readonly history: Message[];
@@ -132,11 +132,17 @@ export class ExampleBus implements MessageBus {
     }
   }
 
-  /** Gives `prepared` its position, keeps it in history and offers it to every subscriber; returns the position. */
+  /**
+   * Gives `prepared` its position, keeps it in history and offers it to every subscriber; returns
+   * the position. An ephemeral message is kept nowhere: it takes the position of the stored one
+   * before it, so `from` it delivers what was stored after it, and the history stays contiguous.
+   */
   #fanOut(prepared: PreparedPublish): string {
     const state = this.#stateOf(prepared.channel);
-    this.#channels.set(prepared.channel, state);
-    state.seq += 1;
+    if (!prepared.ephemeral) {
+      this.#channels.set(prepared.channel, state);
+      state.seq += 1;
+    }
     const message = lazyMessage({
       id: prepared.id,
       channel: prepared.channel,
@@ -146,7 +152,7 @@ export class ExampleBus implements MessageBus {
       position: this.#position(state.seq),
       attempt: 1,
     });
-    state.history.push(message);
+    if (!prepared.ephemeral) state.history.push(message);
     if (state.history.length > this.settings.historyPerChannel) state.history.shift();
     // A copy: a subscription a handler makes now starts after this message, so it must not get it.
     for (const subscription of [...state.subscribers]) subscription.offer(message);

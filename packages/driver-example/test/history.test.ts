@@ -51,6 +51,23 @@ describe('example bus replay, beyond what the conformance target has hooks for',
     await bus.close();
   });
 
+  it('an ephemeral publish is delivered live but kept out of history: it pushes out no stored message, and from its position comes what followed', async () => {
+    const bus = createExampleBus({ historyPerChannel: 2 });
+    const live = await collect(bus, 'game:1');
+    const first = await bus.publish('game:1', 's0');
+    await bus.publish('game:1', 's1');
+    const ephemeral = await bus.publish('game:1', 'e', { ephemeral: true });
+    await bus.publish('game:1', 'presence', { ephemeral: true });
+    await bus.publish('game:1', 's2');
+    expect(live.messages.map((message) => message.data)).toEqual(['s0', 's1', 'e', 'presence', 's2']);
+    const replay = await collect(bus, 'game:1', first.position);
+    expect(replay.subscription.replay, 'history held s1 and s2: the two ephemeral ones took no room').toBe('exact');
+    expect(replay.messages.map((message) => message.data)).toEqual(['s1', 's2']);
+    const resumed = await collect(bus, 'game:1', ephemeral.position);
+    expect(resumed.messages.map((message) => message.data)).toEqual(['s2']);
+    await bus.close();
+  });
+
   it('a bad option is BusError invalid_options; a bad variable is BusError config naming it', async () => {
     expect(() => createExampleBus({ historyPerChannel: 0 })).toThrow(expect.objectContaining({ reason: 'invalid_options', message: expect.stringContaining('historyPerChannel') }));
     await expect(Promise.resolve().then(() => driver.create({ EXAMPLE_MAX_PAYLOAD_BYTES: 'lots' }, { logger: silentLogger }))).rejects.toMatchObject({
