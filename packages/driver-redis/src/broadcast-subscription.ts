@@ -36,10 +36,12 @@ const RETRY_MAX_MS = 2000;
  * a position, to fill a gap, or after a lost connection. Each announcement names the entry
  * before it, so a subscription takes it directly only when that is the last entry it had;
  * anything else (a missed announcement, an entry another tool added) makes it read the stream
- * from its last id. Nothing is skipped or delivered twice.
+ * from its last id. Nothing stored is skipped or delivered twice. An ephemeral message (no entry)
+ * is taken the same way, without moving the last id; one whose predecessor it has not reached
+ * yet waits for the read like any announcement, and is dropped if the read goes past it.
  */
 export class BroadcastSubscription extends DriverSubscription implements LiveListener {
-  /** Id of the last entry delivered to (or skipped by) this subscription. */
+  /** Id of the last entry delivered to (or skipped by) this subscription; ephemeral messages leave it as it is. */
   private lastId = '0-0';
   private state: State = 'reading';
   private held: LiveEntry[] = [];
@@ -109,13 +111,22 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
 
   /** Delivers a live announcement that directly follows the last entry; anything else sends it to the stream. */
   private take(entry: LiveEntry): void {
-    if (compareIds(entry.streamId, this.lastId) <= 0) return;
+    if (this.passed(entry)) return;
     if (entry.previousId !== this.lastId) {
       this.hold(entry);
       this.readStream();
       return;
     }
     this.deliver(entry.streamId, entry.message);
+  }
+
+  /**
+   * Already behind this subscription: an entry up to `lastId`, or an ephemeral message announced
+   * after an entry before `lastId` (its place went by while the stream was read: it is skipped).
+   */
+  private passed(entry: LiveEntry): boolean {
+    const order = compareIds(entry.streamId, this.lastId);
+    return entry.ephemeral ? order < 0 : order <= 0;
   }
 
   private hold(entry: LiveEntry): void {
@@ -128,7 +139,11 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
     this.held.push(entry);
   }
 
-  /** Queues one message (or reports one that is not); false when the queue is full and the subscription fell behind. */
+  /**
+   * Queues one message (or reports one that is not) and makes `streamId` the last id; false when
+   * the queue is full and the subscription fell behind. An ephemeral message is delivered only
+   * when its `streamId` (its predecessor) is `lastId` already, so it leaves the last id as it was.
+   */
   private deliver(streamId: string, message: Message | BusError): boolean {
     if (message instanceof BusError) {
       this.reportError(message);
@@ -202,7 +217,7 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
     const held = this.held;
     this.held = [];
     for (const entry of held) {
-      if (compareIds(entry.streamId, this.lastId) <= 0) continue;
+      if (this.passed(entry)) continue;
       if (entry.previousId !== this.lastId) return false;
       if (!this.deliver(entry.streamId, entry.message)) return true;
     }

@@ -5,6 +5,7 @@ import { decodeEntry } from './entry-codec.js';
 import { isNoGroupError } from './map-error.js';
 import type { ResolvedRedisBusOptions } from './options.js';
 import { parseAutoClaim, parseDeliveryCounts, parseEntries, parseStreams, type StreamEntry } from './replies.js';
+import type { LiveEntry } from './announcement.js';
 import type { LiveChannels, LiveListener } from './live-channels.js';
 
 /** Entries one member reads at a time: few, so members share the work and little waits unacknowledged. */
@@ -65,8 +66,9 @@ export class GroupMember extends DriverSubscription implements LiveListener {
     this.signal();
   }
 
-  onLive(): void {
-    this.signal();
+  /** A new entry: read. An ephemeral announcement added none (the script stores what a group would need). */
+  onLive(entry: LiveEntry): void {
+    if (!entry.ephemeral) this.signal();
   }
 
   onResubscribed(): void {

@@ -10,21 +10,31 @@ import { encodeFields } from './entry-codec.js';
  * one script, announcements come in stream order and each names its predecessor, which is how a
  * subscriber knows it missed nothing.
  *
+ * An ephemeral message is not stored: it is announced with the newest entry's id (`0-0` for an
+ * empty or missing stream) as both its own id and its predecessor, and Redis's time in its meta,
+ * and that id is its position. So it keeps its place among the stored messages announced around
+ * it, a channel that only gets ephemeral messages has no stream key, and an older subscriber,
+ * which knows no such mark, drops it as already seen. It is stored after all when the stream has
+ * a consumer group: a group reads only the stream, and would miss it otherwise.
+ *
  * KEYS[i] is the stream key of message i. ARGV[1] is MAXLEN (0: no trimming); then per message
- * the number of entry fields+values n, the meta, and the n field/value strings, the JSON data
- * being the fourth of them. The reply holds per message its entry id, or `!` and Redis's error
- * (one bad key fails only its own message).
+ * the number of entry fields+values n, `e` (ephemeral) or `s`, the meta (for `e` always with
+ * headers, so the time can follow them), and the n field/value strings, the JSON data being the
+ * fourth of them. The reply holds per message its position (the entry id, or for an ephemeral
+ * message its predecessor's), or `!` and Redis's error (one bad key fails only its own message).
  */
 const PUBLISH_LUA = `
 local results = {}
 local maxlen = ARGV[1]
 local at = 2
+local now
 for i = 1, #KEYS do
   local key = KEYS[i]
   local count = tonumber(ARGV[at])
-  local meta = ARGV[at + 1]
-  local first = at + 2
-  local last = at + 1 + count
+  local ephemeral = ARGV[at + 1] == 'e'
+  local meta = ARGV[at + 2]
+  local first = at + 3
+  local last = at + 2 + count
   at = last + 1
   local newest = redis.pcall('XREVRANGE', key, '+', '-', 'COUNT', 1)
   if newest.err then
@@ -32,17 +42,32 @@ for i = 1, #KEYS do
   else
     local previous = ''
     if newest[1] then previous = newest[1][1] end
-    local id
-    if maxlen == '0' then
-      id = redis.pcall('XADD', key, '*', unpack(ARGV, first, last))
-    else
-      id = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, first, last))
+    if ephemeral then
+      -- A consumer group reads only the stream: for one, it is stored after all.
+      local groups = redis.pcall('XINFO', 'GROUPS', key)
+      if not groups.err and #groups > 0 then ephemeral = false end
     end
-    if type(id) == 'table' then
-      results[i] = '!' .. id.err
+    if ephemeral then
+      if previous == '' then previous = '0-0' end
+      if not now then
+        local time = redis.call('TIME')
+        now = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000))
+      end
+      redis.pcall('PUBLISH', key, previous .. '\\n' .. previous .. '\\n' .. string.sub(meta, 1, -2) .. ',' .. now .. ']\\n' .. ARGV[first + 3])
+      results[i] = previous
     else
-      redis.pcall('PUBLISH', key, id .. '\\n' .. previous .. '\\n' .. meta .. '\\n' .. ARGV[first + 3])
-      results[i] = id
+      local id
+      if maxlen == '0' then
+        id = redis.pcall('XADD', key, '*', unpack(ARGV, first, last))
+      else
+        id = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, first, last))
+      end
+      if type(id) == 'table' then
+        results[i] = '!' .. id.err
+      else
+        redis.pcall('PUBLISH', key, id .. '\\n' .. previous .. '\\n' .. meta .. '\\n' .. ARGV[first + 3])
+        results[i] = id
+      end
     end
   end
 end
@@ -62,9 +87,12 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** What travels beside the data in an announcement: the message id, and the headers when there are any. */
+/**
+ * What travels beside the data in an announcement: the message id, and the headers when there
+ * are any (always for an ephemeral message: the script appends the time after them).
+ */
 function encodeMeta(prepared: PreparedPublish): string {
-  return JSON.stringify(Object.keys(prepared.headers).length > 0 ? [prepared.id, prepared.headers] : [prepared.id]);
+  return JSON.stringify(prepared.ephemeral || Object.keys(prepared.headers).length > 0 ? [prepared.id, prepared.headers] : [prepared.id]);
 }
 
 /**
@@ -72,7 +100,7 @@ function encodeMeta(prepared: PreparedPublish): string {
  * in call order, so a burst costs Redis one script run rather than one per message. The batch
  * is sent from `setImmediate`, after every socket read of the turn: with `nextTick` it would
  * close after each client's frame, and a server with many publishing clients would batch nothing. Each publish
- * resolves with its entry id, or rejects with the error Redis gave for it.
+ * resolves with its position (the entry id; an ephemeral one's predecessor's), or rejects with the error Redis gave for it.
  */
 export class PublishScript {
   private batch: Pending[] = [];
@@ -87,7 +115,7 @@ export class PublishScript {
     command.on('ready', () => this.load());
   }
 
-  /** Stores and announces one message; resolves with its stream entry id. */
+  /** Stores and announces one message (announces only, when ephemeral); resolves with its position. */
   run(key: string, prepared: PreparedPublish): Promise<string> {
     return new Promise((resolve, reject) => {
       if (this.batch.length >= MAX_BATCH_MESSAGES || this.batchBytes + prepared.size > MAX_BATCH_BYTES) this.flush();
@@ -110,7 +138,7 @@ export class PublishScript {
     const args: (string | number)[] = [this.maxLen];
     for (const { prepared } of batch) {
       const fields = encodeFields(prepared);
-      args.push(fields.length, encodeMeta(prepared), ...fields);
+      args.push(fields.length, prepared.ephemeral ? 'e' : 's', encodeMeta(prepared), ...fields);
     }
     this.call(keys, args).then(
       (reply) => {
