@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { describeError } from '@app/core';
 import { MemberSet } from './member-set.js';
 import type { PresenceFollow } from './presence-follow.js';
+import type { LivenessCheck } from './presence-liveness.js';
 import { presenceEventFrame } from './presence-frames.js';
 import type { PresenceMessage } from './presence-messages.js';
 import { RemoteViews } from './presence-view.js';
@@ -44,10 +45,11 @@ export class ChannelPresence {
     readonly channel: string,
     private readonly incarnation: string,
     ttlMs: number,
+    liveness: LivenessCheck,
     private readonly logger: Logger,
   ) {
     this.members = new MemberSet((user, present) => this.changed(user, present));
-    this.views = new RemoteViews(this.members, ttlMs);
+    this.views = new RemoteViews(this.members, ttlMs, liveness);
   }
 
   /** Nothing keeps this channel: no local member, no listener, no query waiting or held. */
@@ -104,6 +106,10 @@ export class ChannelPresence {
       case 'sync':
         this.views.touch(message.instance, now);
         return this.local.size > 0;
+      case 'alive':
+        // Belongs on the liveness channel; here it is still a sign of life on this channel.
+        this.views.touch(message.instance, now);
+        return false;
       case 'bye':
         this.views.drop(message.instance);
         return false;

@@ -15,6 +15,16 @@ export const PRESENCE_PREFIX = 'presence.';
  */
 export const MAX_PRESENCE_CHANNEL_LENGTH = MAX_CHANNEL_LENGTH - defaultDeadLetterChannel(PRESENCE_PREFIX).length;
 
+/**
+ * The one bus channel every instance of the cluster says it is alive on (`alive`) and says `bye`
+ * on at shutdown, whatever channels it has members on: liveness costs one message per instance per
+ * PRESENCE_HEARTBEAT_MS, not one per channel. It is a valid bus channel that no presence channel
+ * can equal: `presence.<C>` continues with C's first character, and a valid channel starts with a
+ * letter or digit, never `_`. Clients cannot reach it either, as it lies in the reserved
+ * `presence.` namespaces ({@link reservedChannelProblem}).
+ */
+export const LIVENESS_CHANNEL = `${PRESENCE_PREFIX}_instances`;
+
 /** The presence channel of a valid channel; check {@link presenceProblem} first. */
 export function presenceChannelOf(channel: string): string {
   return PRESENCE_PREFIX + channel;

@@ -9,9 +9,11 @@ import type { ServerMetrics } from '../metrics.js';
 import { BUS, CLOCK, CONFIG, LOGGER, METRICS } from '../tokens.js';
 import { ChannelPresence, type PresenceListener } from './channel-presence.js';
 import { LogThrottle } from './log-throttle.js';
-import { presenceChannelOf, presenceProblem } from './presence-channel.js';
+import { LIVENESS_CHANNEL, presenceChannelOf, presenceProblem } from './presence-channel.js';
 import { PresenceFollow } from './presence-follow.js';
-import { deltaMessage, parsePresenceMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
+import { PresenceLiveness } from './presence-liveness.js';
+import { PresenceDecoder } from './presence-decoder.js';
+import { deltaMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
 import { presenceSettings, type PresenceSettings } from './presence-settings.js';
 
 /** The members of a channel as a query returns them. */
@@ -30,9 +32,12 @@ const LOG_INTERVAL_MS = 10_000;
  * Presence for the whole instance, over the MessageBus alone (any driver; across processes on
  * those with `crossInstance`). Per channel C with local members, presence listeners or a recent
  * query, it follows `presence.<C>` and keeps a {@link ChannelPresence}; it publishes there the
- * `join`/`leave` of its local users, a `state` heartbeat every PRESENCE_HEARTBEAT_MS, a `sync` when
- * it starts following, and a `bye` at shutdown. Remote incarnations not heard from for
- * PRESENCE_TTL_MS are dropped by a sweep every `sweepMs` (see presence-settings.ts).
+ * `join`/`leave` of its local users, a `sync` when it starts following, and its `state` in answer
+ * to a `sync` or to repair a failed publish. While it keeps any channel it also follows the
+ * liveness channel ({@link PresenceLiveness}), where it says `alive` once per PRESENCE_HEARTBEAT_MS
+ * while it has members anywhere (one message, however many channels) and `bye` at shutdown. A
+ * remote incarnation heard from neither on C nor there for PRESENCE_TTL_MS is dropped from C by a
+ * sweep every `sweepMs` (see presence-settings.ts).
  *
  * A subscribe without presence costs a count in a map, plus, for the first local connection of
  * a user on C, one `join` message (and, for the first user on C, the follow).
@@ -43,10 +48,17 @@ export class PresenceHub {
   readonly incarnation: string;
   private readonly settings: PresenceSettings;
   private readonly channels = new Map<string, ChannelPresence>();
+  private readonly liveness: PresenceLiveness;
+  /** Channels whose publish failed: their full `state` goes out at the next heartbeat. */
+  private readonly restate = new Set<string>();
+  /** Channels whose `sync` publish failed: sent again at the next heartbeat. */
+  private readonly resync = new Set<string>();
+  /** A `join` went out: others may list users of this incarnation, so it says `bye` at shutdown. */
+  private announced = false;
   private timers: NodeJS.Timeout[] | undefined;
   private closing: Promise<void> | undefined;
   private readonly publishFailures: LogThrottle;
-  private readonly badMessages: LogThrottle;
+  private readonly decoder: PresenceDecoder;
 
   constructor(
     @inject(BUS) private readonly bus: MessageBus,
@@ -59,7 +71,15 @@ export class PresenceHub {
     this.settings = presenceSettings(config);
     this.incarnation = `${config.instanceId}.${randomBytes(4).toString('hex')}`;
     this.publishFailures = new LogThrottle(logger, LOG_INTERVAL_MS);
-    this.badMessages = new LogThrottle(logger, LOG_INTERVAL_MS);
+    this.decoder = new PresenceDecoder(metrics, logger);
+    this.liveness = new PresenceLiveness(bus, this.incarnation, this.settings.ttlMs, clock, logger, {
+      decode: (message) => this.decoder.decode(message),
+      departed: (instance) => {
+        // Once per shutdown of another instance, so a loop over the channels is fine here.
+        for (const entry of this.channels.values()) entry.views.drop(instance);
+      },
+      failed: (error) => this.publishFailures.warn({ channel: LIVENESS_CHANNEL, err: describeError(error) }, 'could not follow presence; trying again'),
+    });
   }
 
   /** Channels whose presence this instance keeps now. */
@@ -71,14 +91,16 @@ export class PresenceHub {
   addMember(channel: string, user: string): void {
     if (this.closing !== undefined || presenceProblem(channel) !== undefined) return;
     const entry = this.entry(channel);
-    if (entry.addLocal(user)) this.publish(entry, deltaMessage('join', this.incarnation, user));
+    if (!entry.addLocal(user)) return;
+    this.announced = true;
+    this.publish(channel, deltaMessage('join', this.incarnation, user));
   }
 
   /** A local connection of `user` left `channel` (unsubscribed or closed). */
   removeMember(channel: string, user: string): void {
     const entry = this.channels.get(channel);
     if (entry === undefined) return;
-    if (entry.removeLocal(user)) this.publish(entry, deltaMessage('leave', this.incarnation, user));
+    if (entry.removeLocal(user)) this.publish(channel, deltaMessage('leave', this.incarnation, user));
     this.dropIfIdle(entry);
   }
 
@@ -117,7 +139,7 @@ export class PresenceHub {
     return entry.members.list(this.settings.maxMembers);
   }
 
-  /** Says `bye` on every channel with local members and ends the presence subscriptions. Idempotent. */
+  /** Says `bye` (once, on the liveness channel) and ends the presence subscriptions. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -128,24 +150,24 @@ export class PresenceHub {
     const entries = [...this.channels.values()];
     this.channels.clear();
     this.metrics.presenceChannels.set(0);
-    for (const entry of entries) {
-      // Published before the bus closes (the server closes it after this), not awaited: bus.close() waits for it.
-      if (entry.local.size > 0) this.publish(entry, signalMessage('bye', this.incarnation));
-      entry.stopped = true;
-    }
+    for (const entry of entries) entry.stopped = true;
+    // Drops this incarnation on every channel of every instance. Published before the bus closes
+    // (the server closes it after this), not awaited: bus.close() waits for it.
+    if (this.announced) this.publish(undefined, signalMessage('bye', this.incarnation));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
-    await Promise.race([Promise.all(entries.map((entry) => entry.follow?.stop())), waited]);
+    await Promise.race([Promise.all([...entries.map((entry) => entry.follow?.stop()), this.liveness.stop()]), waited]);
     clearTimeout(timer);
   }
 
   private entry(channel: string): ChannelPresence {
     let entry = this.channels.get(channel);
     if (entry === undefined) {
-      entry = new ChannelPresence(channel, this.incarnation, this.settings.ttlMs, this.logger);
+      entry = new ChannelPresence(channel, this.incarnation, this.settings.ttlMs, this.liveness, this.logger);
       this.channels.set(channel, entry);
       this.metrics.presenceChannels.set(this.channels.size);
       this.startTimers();
+      this.liveness.start();
       this.following(entry);
     }
     return entry;
@@ -155,9 +177,15 @@ export class PresenceHub {
     if (entry.follow !== undefined) return entry.follow;
     const onLive = (): void => {
       entry.followLive(this.clock.now(), this.settings.syncMs);
-      this.publish(entry, signalMessage('sync', this.incarnation));
+      this.publish(entry.channel, signalMessage('sync', this.incarnation));
     };
-    const follow = new PresenceFollow(this.bus, presenceChannelOf(entry.channel), (message) => this.receive(entry, message), this.settings.syncMs, onLive, this.logger);
+    // The bus ended it (fell behind): the sweep follows again, and that sync repairs what was missed.
+    const onEnded = (): void => {
+      if (entry.follow !== follow) return;
+      entry.follow = undefined;
+      void follow.stop();
+    };
+    const follow = new PresenceFollow(this.bus, presenceChannelOf(entry.channel), (message) => this.receive(entry, message), this.settings.syncMs, onLive, this.logger, onEnded);
     entry.follow = follow;
     follow.live.catch((error: unknown) => {
       // The sweep tries again while the channel is still wanted.
@@ -169,18 +197,9 @@ export class PresenceHub {
 
   private receive(entry: ChannelPresence, message: Message): void {
     if (entry.stopped) return;
-    let parsed: PresenceMessage | string;
-    try {
-      parsed = parsePresenceMessage(message.data);
-    } catch (error) {
-      parsed = `undecodable: ${describeError(error)}`;
-    }
-    if (typeof parsed === 'string') {
-      this.metrics.presenceIgnored.inc();
-      this.badMessages.warn({ channel: message.channel, messageId: message.id, problem: parsed }, 'ignored a bad presence message');
-      return;
-    }
-    if (entry.isOwn(parsed)) return;
+    const parsed = this.decoder.decode(message);
+    // Late messages of an incarnation that said bye (other channels are not ordered with the liveness one).
+    if (parsed === undefined || entry.isOwn(parsed) || this.liveness.saidBye(parsed.instance)) return;
     if (entry.apply(parsed, this.clock.now())) this.answerSync(entry);
   }
 
@@ -189,20 +208,23 @@ export class PresenceHub {
     entry.stateQueued = true;
     setTimeout(() => {
       entry.stateQueued = false;
-      if (!entry.stopped && entry.local.size > 0) this.publishState(entry);
+      if (!entry.stopped && entry.local.size > 0) this.publishState(entry.channel, [...entry.local.keys()]);
     }, SYNC_ANSWER_DELAY_MS).unref();
   }
 
-  private publishState(entry: ChannelPresence): void {
-    for (const message of stateMessages(this.incarnation, [...entry.local.keys()])) this.publish(entry, message);
+  private publishState(channel: string, users: readonly string[]): void {
+    for (const message of stateMessages(this.incarnation, users)) this.publish(channel, message);
   }
 
-  private publish(entry: ChannelPresence, message: PresenceMessage): void {
+  /** Publishes on the presence channel of `channel`, or on the liveness channel when undefined. */
+  private publish(channel: string | undefined, message: PresenceMessage): void {
     this.metrics.presencePublished.inc({ type: message.type });
-    // Not awaited: the bus keeps one publisher's order per channel (orderedPerChannel), and a lost
-    // message is repaired by the next heartbeat.
-    this.bus.publish(presenceChannelOf(entry.channel), message).catch((error: unknown) => {
-      this.publishFailures.warn({ channel: entry.channel, type: message.type, err: describeError(error) }, 'presence publish failed');
+    // Not awaited: the bus keeps one publisher's order per channel (orderedPerChannel). A failed
+    // channel message is repaired at the next heartbeat (nothing periodic would); a lost `alive`
+    // by the next one.
+    this.bus.publish(channel === undefined ? LIVENESS_CHANNEL : presenceChannelOf(channel), message).catch((error: unknown) => {
+      if (channel !== undefined && this.closing === undefined) (message.type === 'sync' ? this.resync : this.restate).add(channel);
+      this.publishFailures.warn({ channel: channel ?? LIVENESS_CHANNEL, type: message.type, err: describeError(error) }, 'presence publish failed');
     });
   }
 
@@ -215,12 +237,26 @@ export class PresenceHub {
     this.timers = [heartbeat, sweep];
   }
 
+  /** One `alive` for all channels with local members, then the repairs of failed publishes. */
   private heartbeat(): void {
-    for (const entry of this.channels.values()) if (entry.local.size > 0) this.publishState(entry);
+    for (const entry of this.channels.values()) {
+      if (entry.local.size === 0) continue;
+      this.publish(undefined, signalMessage('alive', this.incarnation));
+      break;
+    }
+    const resync = [...this.resync];
+    const restate = [...this.restate];
+    this.resync.clear();
+    this.restate.clear();
+    for (const channel of resync) if (this.channels.get(channel)?.follow !== undefined) this.publish(channel, signalMessage('sync', this.incarnation));
+    // A channel dropped since (its last leave failed) gets an empty state: the others must forget our users there.
+    for (const channel of restate) this.publishState(channel, [...(this.channels.get(channel)?.local.keys() ?? [])]);
   }
 
   private sweep(): void {
     const now = this.clock.now();
+    this.liveness.prune(now);
+    if (this.channels.size > 0) this.liveness.start();
     for (const entry of this.channels.values()) {
       entry.views.sweep(now);
       if (entry.idle(now)) this.drop(entry);
@@ -237,6 +273,8 @@ export class PresenceHub {
     this.metrics.presenceChannels.set(this.channels.size);
     entry.stopped = true;
     void entry.follow?.stop();
+    // Nothing kept, so no view to keep alive: `alive`s are not needed until a channel is kept again.
+    if (this.channels.size === 0) void this.liveness.stop();
   }
 
   private closedError(): BusError {

@@ -1,20 +1,29 @@
 /**
- * What instances tell each other on a presence channel (`presence.<C>`, see presence-channel.ts).
- * Every message names its sender's incarnation (`instance`: INSTANCE_ID plus a random per-start
- * suffix), so a restarted instance is a new sender and its old self simply expires.
+ * What instances tell each other on a presence channel (`presence.<C>`) and on the liveness
+ * channel (`presence._instances`, see presence-channel.ts). Every message names its sender's
+ * incarnation (`instance`: INSTANCE_ID plus a random per-start suffix), so a restarted instance is
+ * a new sender and its old self simply expires.
  *
+ * On `presence.<C>`:
  * - `join` / `leave`: a user's first / last connection on the sender subscribed to C.
  * - `state`: the sender's full member list of C, in parts of at most {@link STATE_PART_USERS}
- *   users; sent every PRESENCE_HEARTBEAT_MS while it has members, and in answer to `sync`.
+ *   users; sent in answer to `sync`, and at the next heartbeat after a publish on C failed.
  * - `sync`: the sender just started following C; instances with members answer with `state`.
- * - `bye`: the sender shuts down; drop its members now instead of at the TTL.
+ *
+ * On the liveness channel:
+ * - `alive`: the sender has members somewhere; sent every PRESENCE_HEARTBEAT_MS while it does. It
+ *   renews the sender on every channel at once (nothing else says so periodically).
+ * - `bye`: the sender shuts down; drop its members on every channel now instead of at the TTL.
+ *   A `bye` on `presence.<C>` (from older instances) drops them on C only.
+ *
+ * An older instance does not follow the liveness channel, and would log and ignore an `alive`.
  *
  * Messages come from the bus, so anything may arrive: {@link parsePresenceMessage} checks each.
  */
 export type PresenceMessage =
   | { readonly v: 1; readonly type: 'join' | 'leave'; readonly instance: string; readonly user: string }
   | { readonly v: 1; readonly type: 'state'; readonly instance: string; readonly users: readonly string[]; readonly part: number; readonly parts: number }
-  | { readonly v: 1; readonly type: 'sync' | 'bye'; readonly instance: string };
+  | { readonly v: 1; readonly type: 'sync' | 'bye' | 'alive'; readonly instance: string };
 
 export const PRESENCE_VERSION = 1;
 
@@ -25,7 +34,7 @@ export const STATE_PART_USERS = 500;
 export const MAX_USER_LENGTH = 1024;
 const MAX_INSTANCE_LENGTH = 1024;
 const MAX_PARTS = 100_000;
-const TYPES = ['join', 'leave', 'state', 'sync', 'bye'] as const;
+const TYPES = ['join', 'leave', 'state', 'sync', 'bye', 'alive'] as const;
 
 function isName(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= max;
@@ -60,7 +69,7 @@ export function parsePresenceMessage(data: unknown): PresenceMessage | string {
       return { v: 1, type: 'state', instance, users: list as string[], part, parts };
     }
     default:
-      return { v: 1, type: type as 'sync' | 'bye', instance };
+      return { v: 1, type: type as 'sync' | 'bye' | 'alive', instance };
   }
 }
 
@@ -68,7 +77,7 @@ export function deltaMessage(type: 'join' | 'leave', instance: string, user: str
   return { v: 1, type, instance, user };
 }
 
-export function signalMessage(type: 'sync' | 'bye', instance: string): PresenceMessage {
+export function signalMessage(type: 'sync' | 'bye' | 'alive', instance: string): PresenceMessage {
   return { v: 1, type, instance };
 }
 

@@ -1,4 +1,5 @@
 import type { MemberSet } from './member-set.js';
+import type { LivenessCheck } from './presence-liveness.js';
 
 /** A `state` being received in parts. */
 interface PartialState {
@@ -19,7 +20,9 @@ interface RemoteView {
  * The remote incarnations' members of one channel, as their messages tell them: incarnation →
  * { users, expiresAt }. Every change is passed on to the channel's {@link MemberSet}, which lists
  * each user once. A view that empties is dropped, and one not heard from for the TTL is dropped
- * by {@link sweep}, its users leaving: that is how the users of a killed instance leave.
+ * by {@link sweep}, its users leaving, unless the liveness channel vouches for the incarnation
+ * (its `alive`s renew it on every channel without touching each view): that is how the users of a
+ * killed instance leave.
  *
  * A sender publishes all parts of one `state` in one go and the bus keeps one sender's order on a
  * channel, so parts arrive in order, with nothing of the same sender between them. A part out of
@@ -31,6 +34,7 @@ export class RemoteViews {
   constructor(
     private readonly members: MemberSet,
     private readonly ttlMs: number,
+    private readonly liveness: LivenessCheck,
   ) {}
 
   /** Remote incarnations with members. */
@@ -85,11 +89,11 @@ export class RemoteViews {
     for (const user of view.users) this.members.remove(user);
   }
 
-  /** Drops the views not heard from for the TTL; returns how many. */
+  /** Drops the views heard from neither here nor on the liveness channel for the TTL; returns how many. */
   sweep(now: number): number {
     let dropped = 0;
     for (const [instance, view] of this.views) {
-      if (view.expiresAt > now) continue;
+      if (view.expiresAt > now || this.liveness.keepsAlive(instance, now)) continue;
       this.drop(instance);
       dropped += 1;
     }

@@ -3,6 +3,7 @@ import { createMemoryBus } from '@app/driver-memory';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { tokens, type RunningServer, type ServerConfig } from '../../src/index.js';
+import { LIVENESS_CHANNEL } from '../../src/presence/presence-channel.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { swappedParts } from '../support/swapped-parts.js';
 import { connect, startTestServer } from '../support/test-server.js';
@@ -23,8 +24,10 @@ async function serverOnBus(config: Partial<ServerConfig> = {}, lines?: string[],
   });
   const seen: Data[] = [];
   await bus.subscribe('presence.room:1', (message: Message) => void seen.push(message.data as Data));
+  const liveness: Data[] = [];
+  await bus.subscribe(LIVENESS_CHANNEL, (message: Message) => void liveness.push(message.data as Data));
   const send = (data: unknown): Promise<unknown> => bus.publish('presence.room:1', data);
-  return { server, bus, seen, send };
+  return { server, bus, seen, liveness, send };
 }
 
 /** A watcher with presence events on room:1 whose sync window is over. */
@@ -36,8 +39,8 @@ async function watcher(server: RunningServer) {
 }
 
 describe('presence messages on the bus', () => {
-  it('names the sender by INSTANCE_ID plus a per-start suffix, and announces join, sync, states and leave', async () => {
-    const { server, bus, seen } = await serverOnBus({ presenceTtlMs: 3000, presenceHeartbeatMs: 200 });
+  it('names the sender by INSTANCE_ID plus a per-start suffix, announces join, sync and leave on the channel, and alive on the liveness channel', async () => {
+    const { server, bus, seen, liveness } = await serverOnBus({ presenceTtlMs: 3000, presenceHeartbeatMs: 200 });
     const client = await connect(server);
     expect(await client.subscribe('room:1')).toMatchObject({ type: 'ack' });
     await settle(1100);
@@ -48,12 +51,12 @@ describe('presence messages on the bus', () => {
     expect(seen.every((data) => data['instance'] === instance && data['v'] === 1)).toBe(true);
     expect(seen[0]).toEqual({ v: 1, type: 'join', instance, user: 'anon:a/1' });
     expect(seen.slice(0, 2).map((data) => data['type']).sort()).toEqual(['join', 'sync']);
-    const states = seen.filter((data) => data['type'] === 'state');
-    // One heartbeat per 200 ms over about 1.1 s.
-    expect(states.length).toBeGreaterThanOrEqual(4);
-    expect(states.length).toBeLessThanOrEqual(7);
-    expect(states[0]).toEqual({ v: 1, type: 'state', instance, users: ['anon:a/1'], part: 0, parts: 1 });
+    expect(seen, 'no state heartbeats on the channel').toHaveLength(3);
     expect(seen.at(-1)).toEqual({ v: 1, type: 'leave', instance, user: 'anon:a/1' });
+    // One alive per 200 ms over about 1.1 s, for the whole instance.
+    expect(liveness.length).toBeGreaterThanOrEqual(4);
+    expect(liveness.length).toBeLessThanOrEqual(7);
+    expect(liveness.every((data) => JSON.stringify(data) === JSON.stringify({ v: 1, type: 'alive', instance }))).toBe(true);
     // A second server with the same INSTANCE_ID is another incarnation.
     const again = await startTestServer({ bus, config: { instanceId: 'a' } });
     const other = await connect(again);

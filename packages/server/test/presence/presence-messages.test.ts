@@ -26,14 +26,18 @@ describe('presence messages', () => {
     expect(parsePresenceMessage({ v: 1, type: 'bye', instance: '' })).toMatch(/"instance"/);
     expect(parsePresenceMessage({ type: 'bye', instance: 'a' })).toMatch(/version/);
     expect(parsePresenceMessage({ v: 1, type: 'bye', instance: 'a', extra: true })).toEqual({ v: 1, type: 'bye', instance: 'a' });
+    expect(parsePresenceMessage({ v: 1, type: 'alive', instance: 'a.1', users: ['ignored'] })).toEqual({ v: 1, type: 'alive', instance: 'a.1' });
+    expect(parsePresenceMessage({ v: 1, type: 'alive' })).toMatch(/"instance"/);
+    expect(parsePresenceMessage({ v: 1, type: 'hello', instance: 'a.1' })).toMatch(/unknown type "hello"/);
   });
 });
 
 describe('remote views', () => {
-  function views(ttlMs = 1000) {
+  function views(ttlMs = 1000, alive: readonly string[] = []) {
     const changes: string[] = [];
     const members = new MemberSet((user, present) => changes.push(`${present ? 'join' : 'leave'}:${user}`));
-    return { views: new RemoteViews(members, ttlMs), members, changes };
+    const liveness = { keepsAlive: (instance: string) => alive.includes(instance) };
+    return { views: new RemoteViews(members, ttlMs, liveness), members, changes };
   }
 
   it('list a user once across incarnations and the local source, and let it leave with the last', () => {
@@ -61,6 +65,15 @@ describe('remote views', () => {
     expect(remote.size).toBe(0);
     remote.touch('d.1', 2000);
     expect(remote.size, 'a sync alone makes no view').toBe(0);
+  });
+
+  it('keep a view past its TTL while the liveness channel vouches for its incarnation', () => {
+    const { views: remote, changes } = views(1000, ['b.1']);
+    remote.join('b.1', 'bob', 0);
+    remote.join('c.1', 'carol', 0);
+    expect(remote.sweep(5000), 'only c.1, whose alives stopped').toBe(1);
+    expect(changes).toEqual(['join:bob', 'join:carol', 'leave:carol']);
+    expect(remote.size).toBe(1);
   });
 
   it('ignore a state part that comes out of order, and keep the previous list', () => {
