@@ -1,4 +1,5 @@
 import type { MessageBus, PublishReceipt } from '@app/core';
+import { Inbox } from '@app/core/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { testBus, uniqueName } from './bus-factory.js';
 import { cleanUpPrefix } from './raw-kafka.js';
@@ -32,5 +33,22 @@ describe('replay positions', () => {
     // A position of its own partition still works, even one of another channel there.
     const same = await bus.subscribe(other?.channel ?? '', () => {}, { from: other?.receipt.position ?? '' });
     expect(same.replay).toBe('exact');
+  });
+
+  it('stores an ephemeral publish like any other record: delivered live, with its own offset, and replayed', async () => {
+    const bus = await testBus({ topicPrefix, clientId: 'replay-ephemeral' });
+    buses.push(bus);
+    const live = new Inbox<string>();
+    await bus.subscribe('presence:1', live.handler);
+    const first = await bus.publish('presence:1', 's0');
+    const ephemeral = await bus.publish('presence:1', 'e1', { ephemeral: true });
+    await bus.publish('presence:1', 's2');
+    await live.waitFor(3, 20_000);
+    expect(live.data).toEqual(['s0', 'e1', 's2']);
+    expect(ephemeral.position, 'a record of its own').not.toBe(first.position);
+    const replay = new Inbox<string>();
+    await bus.subscribe('presence:1', replay.handler, { from: first.position ?? '' });
+    await replay.waitFor(2, 20_000);
+    expect(replay.data, 'topic retention, not the flag, decides how long it is kept').toEqual(['e1', 's2']);
   });
 });
