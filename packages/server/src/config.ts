@@ -32,7 +32,7 @@ export interface ServerConfig {
   readonly maxConnections: number;
   /** A remote instance not heard from for this long is taken for dead: its users leave. */
   readonly presenceTtlMs: number;
-  /** How often each instance sends its member list of every channel it has members on; less than `presenceTtlMs`. */
+  /** How often each instance says it is alive (one `alive` on the liveness channel, however many channels it has members on); less than `presenceTtlMs`. */
   readonly presenceHeartbeatMs: number;
   /** Most members one `presence` answer lists; past it the answer says `truncated`. */
   readonly presenceMaxMembers: number;
@@ -69,7 +69,7 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { env: 'ALLOWED_ORIGINS', default: '<any>', description: 'Comma-separated origins (scheme://host[:port]) browsers may connect from; others get 403. Clients sending no Origin are judged by their token alone.' },
   { env: 'MAX_CONNECTIONS', default: '100000', description: 'Most WebSocket connections per instance, handshakes in progress included; past it a handshake gets 503 with Retry-After.' },
   { env: 'PRESENCE_TTL_MS', default: '15000', description: 'Presence: an instance not heard from for this long is taken for dead and its users leave (within TTL plus at most 1 s).' },
-  { env: 'PRESENCE_HEARTBEAT_MS', default: '5000', description: 'Presence: how often each instance sends its member list of each channel it has members on; must be less than PRESENCE_TTL_MS.' },
+  { env: 'PRESENCE_HEARTBEAT_MS', default: '5000', description: 'Presence: how often each instance says it is alive (one bus message per instance, however many channels); must be less than PRESENCE_TTL_MS.' },
   { env: 'PRESENCE_MAX_MEMBERS', default: '1000', description: 'Presence: most members one presence answer lists; past it the answer is cut and says truncated.' },
   { env: 'PRESENCE_SYNC_MS', default: '300', description: 'Presence: how long a query on a channel this instance did not follow yet waits for the other instances\' member lists.' },
   { env: 'DEMO_URLS', default: '', description: 'Comma-separated WebSocket URLs (ws://host:port/ws) of every instance the demo page may fail over to; unset: its own server only.' },

@@ -93,7 +93,7 @@ export class ServerMetrics {
     });
     this.presencePublished = new Counter({
       name: 'realtime_presence_messages_published_total',
-      help: 'Presence messages this instance published, by type (join, leave, state, sync, bye).',
+      help: 'Presence messages this instance published, by type (join, leave, state, sync, alive, bye).',
       labelNames: ['type'],
       registers,
     });

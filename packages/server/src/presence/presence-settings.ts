@@ -10,7 +10,7 @@ const PRESENCE_HEARTBEAT_RANGE = { min: 50, max: 3_600_000 };
 export interface PresenceSettings {
   /** A remote instance not heard from for this long is dropped, its users leaving. */
   readonly ttlMs: number;
-  /** Each instance sends its member list of each channel it has members on this often. */
+  /** Each instance with members says it is alive this often: one `alive` on the liveness channel, however many channels. */
   readonly heartbeatMs: number;
   readonly maxMembers: number;
   readonly syncMs: number;
@@ -22,7 +22,7 @@ function heartbeatProblem(heartbeatMs: number, ttlMs: number): BusError | undefi
   if (heartbeatMs < ttlMs) return undefined;
   return new BusError(
     'config',
-    `PRESENCE_HEARTBEAT_MS=${heartbeatMs} must be less than PRESENCE_TTL_MS=${ttlMs}: an instance is taken for dead when not heard from for the TTL, so it must send a heartbeat within it (a third of the TTL or less is best)`,
+    `PRESENCE_HEARTBEAT_MS=${heartbeatMs} must be less than PRESENCE_TTL_MS=${ttlMs}: an instance is taken for dead when not heard from for the TTL, so it must say it is alive within it (a third of the TTL or less is best)`,
   );
 }
 

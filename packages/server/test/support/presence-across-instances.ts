@@ -76,7 +76,7 @@ export async function presenceAcrossInstances(busEnv: Record<string, string>, ru
   await nextEvent(alice, 'join', room, 'dave', 10_000, beforeRejoin);
   expect(await members(alice, room)).toEqual(everyone);
 
-  // SIGKILL B: no bye, no leave; A drops B's view once B's heartbeats stop for the TTL.
+  // SIGKILL B: no bye, no leave; A drops B's view once B's alives (and channel messages) stop for the TTL.
   const killedAt = Date.now();
   const seen = alice.frames.length;
   const leaves = ['carol', 'dave'].map((user) => nextEvent(alice, 'leave', room, user, 20_000, seen).then(() => Date.now() - killedAt));
