@@ -23,7 +23,9 @@ export interface Message<T = unknown> {
   readonly timestamp: number;
   /**
    * Opaque, driver-specific place of this message in its channel's history. Pass it back as
-   * `subscribe(..., { from })` to get what came after it. Compare positions only for equality.
+   * `subscribe(..., { from })` to get what came after it. Compare positions only for equality,
+   * and do not take them for message keys: an ephemeral message's may equal the position of the
+   * stored message before it (see {@link PublishOptions.ephemeral}); the id tells them apart.
    */
   readonly position: string;
   /** 1 for the first delivery; higher when a group subscription redelivers after a failure. */
