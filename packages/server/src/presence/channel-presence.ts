@@ -59,10 +59,12 @@ export class ChannelPresence {
 
   /**
    * The follow went live and the `sync` is out: states arriving in the next `syncMs` set the
-   * baseline. Only the first time: a follow restarted after a failure repairs with events.
+   * baseline. Only the first time: a follow restarted after a failure repairs with events, and
+   * the views from before the gap must be heard from again ({@link RemoteViews.refollowed}).
    */
   followLive(now: number, syncMs: number): void {
     if (this.baselineUntil === Number.POSITIVE_INFINITY) this.baselineUntil = now + syncMs;
+    else this.views.refollowed(now);
   }
 
   /** One more local connection of `user`; true when it is the first (a `join` to announce). */

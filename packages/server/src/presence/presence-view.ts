@@ -14,6 +14,13 @@ interface RemoteView {
   /** Last heard from plus the TTL, on this instance's clock (no clock is compared across instances). */
   expiresAt: number;
   partial: PartialState | undefined;
+  /**
+   * Users listed from before a gap in this instance's follow of the channel, not confirmed since
+   * (by a `state`, or their own `join`/`leave`): their `leave` may have been missed, and an
+   * `alive` says nothing of that. Removed at `suspectUntil` unless confirmed.
+   */
+  suspect: Set<string> | undefined;
+  suspectUntil: number;
 }
 
 /**
@@ -44,6 +51,7 @@ export class RemoteViews {
 
   join(instance: string, user: string, now: number): void {
     const view = this.heard(instance, now, true) as RemoteView;
+    view.suspect?.delete(user);
     if (view.partial !== undefined) view.partial.users.add(user);
     if (view.users.has(user)) return;
     view.users.add(user);
@@ -53,6 +61,7 @@ export class RemoteViews {
   leave(instance: string, user: string, now: number): void {
     const view = this.heard(instance, now, false);
     if (view === undefined) return;
+    view.suspect?.delete(user);
     view.partial?.users.delete(user);
     if (!view.users.delete(user)) return;
     this.members.remove(user);
@@ -73,6 +82,7 @@ export class RemoteViews {
     partial.next += 1;
     if (partial.next < parts) return;
     view.partial = undefined;
+    view.suspect = undefined;
     this.replace(instance, view, partial.users);
   }
 
@@ -89,22 +99,47 @@ export class RemoteViews {
     for (const user of view.users) this.members.remove(user);
   }
 
-  /** Drops the views heard from neither here nor on the liveness channel for the TTL; returns how many. */
+  /**
+   * Drops the views heard from neither here nor on the liveness channel for the TTL (returns how
+   * many), and the suspect users not confirmed in time.
+   */
   sweep(now: number): number {
     let dropped = 0;
     for (const [instance, view] of this.views) {
-      if (view.expiresAt > now || this.liveness.keepsAlive(instance, now)) continue;
+      if (view.suspect !== undefined && view.suspectUntil <= now) this.dropSuspects(instance, view);
+      if (!this.views.has(instance) || view.expiresAt > now || this.liveness.keepsAlive(instance, now)) continue;
       this.drop(instance);
       dropped += 1;
     }
     return dropped;
   }
 
+  /**
+   * The follow of the channel (re)became live and its `sync` is out. What was missed in a gap is
+   * unknown, so the users listed now are suspect: each must be confirmed within a TTL (by the
+   * `state` an incarnation with members sends in answer to the sync, or by its own `join`/`leave`)
+   * or it leaves, whatever `alive`s say. An incarnation that left the channel in the gap does not
+   * answer the sync: that is how its missed `leave`s are repaired.
+   */
+  refollowed(now: number): void {
+    for (const view of this.views.values()) {
+      view.suspect = new Set(view.users);
+      view.suspectUntil = now + this.ttlMs;
+    }
+  }
+
+  private dropSuspects(instance: string, view: RemoteView): void {
+    const suspect = view.suspect ?? new Set<string>();
+    view.suspect = undefined;
+    for (const user of suspect) if (view.users.delete(user)) this.members.remove(user);
+    this.dropIfEmpty(instance, view);
+  }
+
   private heard(instance: string, now: number, create: boolean): RemoteView | undefined {
     let view = this.views.get(instance);
     if (view === undefined) {
       if (!create) return undefined;
-      view = { users: new Set(), expiresAt: 0, partial: undefined };
+      view = { users: new Set(), expiresAt: 0, partial: undefined, suspect: undefined, suspectUntil: 0 };
       this.views.set(instance, view);
     }
     view.expiresAt = now + this.ttlMs;

@@ -2,6 +2,7 @@ import { createMemoryBus } from '@app/driver-memory';
 import { describe, expect, it } from 'vitest';
 import { tokens, type RunningServer, type ServerConfig } from '../../src/index.js';
 import { LIVENESS_CHANNEL } from '../../src/presence/presence-channel.js';
+import { ExpiringBus } from '../support/expiring-bus.js';
 import { FaultyBus } from '../support/faulty-bus.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { swappedParts } from '../support/swapped-parts.js';
@@ -12,7 +13,7 @@ import { events, members, nextEvent, settle, subscribePresence } from './support
 type Data = Record<string, unknown>;
 
 /** A server on `bus` (shared with the test, which plays the other instances), on `clock` when given. */
-function serverOn(bus: FaultyBus, config: Partial<ServerConfig>, clock?: ManualClock): Promise<RunningServer> {
+function serverOn(bus: FaultyBus | ExpiringBus, config: Partial<ServerConfig>, clock?: ManualClock): Promise<RunningServer> {
   const container = clock === undefined ? undefined : swappedParts([[tokens.CLOCK, clock]]);
   return startTestServer({ bus, config: { instanceId: 'a', ...config }, ...(container === undefined ? {} : { container }) });
 }
@@ -28,12 +29,13 @@ async function watcher(server: RunningServer, channels: readonly string[]): Prom
 }
 
 /** What a remote incarnation says on the bus, as the test plays it. */
-function remote(bus: FaultyBus, instance: string) {
+function remote(bus: FaultyBus | ExpiringBus, instance: string) {
   return {
     state: (channel: string, users: string[]) => bus.publish(`presence.${channel}`, { v: 1, type: 'state', instance, users, part: 0, parts: 1 }),
     alive: () => bus.publish(LIVENESS_CHANNEL, { v: 1, type: 'alive', instance }),
     bye: (channel = LIVENESS_CHANNEL) => bus.publish(channel, { v: 1, type: 'bye', instance }),
     join: (channel: string, user: string) => bus.publish(`presence.${channel}`, { v: 1, type: 'join', instance, user }),
+    leave: (channel: string, user: string) => bus.publish(`presence.${channel}`, { v: 1, type: 'leave', instance, user }),
   };
 }
 
@@ -125,6 +127,38 @@ describe('presence liveness', () => {
     clock.advance(2_000);
     await nextEvent(client, 'leave', 'room:1', 'ghost', 2000);
     expect(Date.now() - moved).toBeLessThan(1000);
+  });
+
+  it('follows a channel again when the bus ends its subscription; a user whose leave was missed in the gap goes a TTL later, alives or not', async () => {
+    const clock = new ManualClock();
+    const bus = new ExpiringBus(createMemoryBus());
+    const server = await serverOn(bus, { presenceHeartbeatMs: 200 }, clock);
+    const client = await watcher(server, ['room:1']);
+    clock.advance(1_000);
+    const left = remote(bus, 'left.1');
+    const other = remote(bus, 'other.1');
+    await left.state('room:1', ['goes']);
+    await other.state('room:1', ['stays']);
+    await nextEvent(client, 'join', 'room:1', 'goes');
+    await nextEvent(client, 'join', 'room:1', 'stays');
+    // left.1's last user leaves while a's subscription has stalled; then the bus ends it.
+    bus.stall('presence.room:1');
+    await left.leave('room:1', 'goes');
+    expect(await bus.expire('presence.room:1')).toBe(1);
+    await expect.poll(() => bus.subscribes.filter((call) => call.channel === 'presence.room:1').length).toBe(2);
+    await settle(100);
+    // other.1 answers the new sync (it has members there); left.1 has none, so it does not. Both say alive.
+    await other.state('room:1', ['stays']);
+    for (let step = 1; step <= 4; step += 1) {
+      clock.advance(5_000);
+      await left.alive();
+      await other.alive();
+      await settle(150);
+      if (step === 2) expect(await members(client, 'room:1'), 'within a TTL of the re-follow').toEqual(['anon:a/1', 'goes', 'stays']);
+    }
+    await nextEvent(client, 'leave', 'room:1', 'goes', 2000);
+    expect(await members(client, 'room:1')).toEqual(['anon:a/1', 'stays']);
+    expect(events(client, 'room:1')).toEqual(['join:anon:a/1', 'join:goes', 'join:stays', 'leave:goes']);
   });
 
   it('repairs a failed channel publish with the full state at the next heartbeat, once; an empty one for a channel dropped since', async () => {

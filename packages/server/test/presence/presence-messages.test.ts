@@ -76,6 +76,23 @@ describe('remote views', () => {
     expect(remote.size).toBe(1);
   });
 
+  it('after a re-follow, let listed users leave a TTL later unless a state or their own join confirms them, whatever alives say', () => {
+    const { views: remote, changes } = views(1000, ['b.1', 'c.1']);
+    remote.state('b.1', ['bob', 'bea'], 0, 1, 0);
+    remote.state('c.1', ['cal'], 0, 1, 0);
+    remote.refollowed(100);
+    remote.join('b.1', 'bea', 200);
+    remote.state('c.1', ['cal'], 0, 1, 500);
+    expect(remote.sweep(1099)).toBe(0);
+    expect(changes).toEqual(['join:bob', 'join:bea', 'join:cal']);
+    remote.sweep(1100);
+    expect(changes, 'bob\'s leave was missed in the gap').toEqual(['join:bob', 'join:bea', 'join:cal', 'leave:bob']);
+    remote.refollowed(2000);
+    remote.sweep(3000);
+    expect(changes.slice(4).sort(), 'nobody confirmed after the second gap').toEqual(['leave:bea', 'leave:cal']);
+    expect(remote.size).toBe(0);
+  });
+
   it('ignore a state part that comes out of order, and keep the previous list', () => {
     const { views: remote, members } = views();
     remote.state('b.1', ['a', 'b'], 0, 1, 0);
