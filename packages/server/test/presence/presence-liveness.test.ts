@@ -57,6 +57,7 @@ describe('presence liveness', () => {
     // Everything published during one heartbeat period: the one alive.
     expect(bus.publishes.slice(from + 1)).toEqual([{ channel: LIVENESS_CHANNEL, data: { v: 1, type: 'alive', instance }, delivered: true }]);
     for (const room of rooms) expect(bus.published(`presence.${room}`).map(typeOf).sort(), room).toEqual(['join', 'sync']);
+    expect(bus.openSubscriptions(LIVENESS_CHANNEL), 'one liveness follow for all channels').toBe(1);
     const published = (await server.metrics.presencePublished.get()).values;
     expect(published.find((value) => value.labels['type'] === 'alive')?.value).toBe(alives());
     expect(published.find((value) => value.labels['type'] === 'state')?.value ?? 0).toBe(0);
@@ -66,6 +67,7 @@ describe('presence liveness', () => {
     const after = alives();
     await settle(800);
     expect(alives(), 'no members anywhere: no alive').toBe(after);
+    expect(bus.openSubscriptions(LIVENESS_CHANNEL), 'no channel kept: no liveness follow').toBe(0);
   });
 
   it('drops an incarnation whose alives stop from all its channels after the TTL, and keeps one that says alive but nothing else', async () => {

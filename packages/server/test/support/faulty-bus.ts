@@ -22,6 +22,7 @@ export class FaultyBus implements MessageBus {
   readonly publishes: PublishCall[] = [];
   /** Channels of the subscribes that succeeded, in order. */
   readonly subscribed: string[] = [];
+  private readonly open = new Map<string, number>();
   private readonly failing = new Map<string, number>();
   private readonly refused = new Set<string>();
 
@@ -61,7 +62,21 @@ export class FaultyBus implements MessageBus {
     if (this.refused.has(channel)) throw new BusError('not_connected', `test: subscribe to "${channel}" refused`, { retryable: true });
     const subscription = await this.inner.subscribe<T>(channel, handler, options);
     this.subscribed.push(channel);
-    return subscription;
+    this.open.set(channel, (this.open.get(channel) ?? 0) + 1);
+    let ended = false;
+    return {
+      ...subscription,
+      unsubscribe: async () => {
+        if (!ended) this.open.set(channel, (this.open.get(channel) ?? 1) - 1);
+        ended = true;
+        await subscription.unsubscribe();
+      },
+    };
+  }
+
+  /** Subscriptions to `channel` made through this bus and not unsubscribed yet. */
+  openSubscriptions(channel: string): number {
+    return this.open.get(channel) ?? 0;
   }
 
   status(): ReturnType<MessageBus['status']> {
