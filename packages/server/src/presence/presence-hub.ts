@@ -10,9 +10,9 @@ import { BUS, CLOCK, CONFIG, LOGGER, METRICS } from '../tokens.js';
 import { ChannelPresence, type PresenceListener } from './channel-presence.js';
 import { LogThrottle } from './log-throttle.js';
 import { LIVENESS_CHANNEL, presenceChannelOf, presenceProblem } from './presence-channel.js';
+import { PresenceDecoder } from './presence-decoder.js';
 import { PresenceFollow } from './presence-follow.js';
 import { PresenceLiveness } from './presence-liveness.js';
-import { PresenceDecoder } from './presence-decoder.js';
 import { deltaMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
 import { presenceSettings, type PresenceSettings } from './presence-settings.js';
 
