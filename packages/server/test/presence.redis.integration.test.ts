@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { deleteKeys } from '../../driver-redis/test/support/test-bus.js';
 import { PRESENCE_HEARTBEAT_MS, PRESENCE_TTL_MS, presenceAcrossInstances } from './support/presence-across-instances.js';
@@ -14,5 +15,12 @@ describe('presence across server processes on Redis', () => {
     const { leaveAfterKillMs } = await presenceAcrossInstances({ BUS: 'redis', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `x${run}:` }, run);
     console.info(`Redis: users of the SIGKILLed instance left ${leaveAfterKillMs.join(' and ')} ms after the kill (TTL ${PRESENCE_TTL_MS}, heartbeat ${PRESENCE_HEARTBEAT_MS})`);
     expect(leaveAfterKillMs).toHaveLength(2);
+    // Presence is published ephemeral: joins, leaves, syncs, states and alives leave no stream behind.
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      expect(await redis.keys(`x${run}:{presence.*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   }, 180_000);
 });

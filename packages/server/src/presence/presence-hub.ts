@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
-import { BusError, describeError, type Message, type MessageBus } from '@app/core';
+import { BusError, describeError, type Message, type MessageBus, type PublishOptions } from '@app/core';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
@@ -27,6 +27,12 @@ const SYNC_ANSWER_DELAY_MS = 10;
 /** Longest wait at shutdown for the presence subscriptions to end. */
 const CLOSE_WAIT_MS = 2000;
 const LOG_INTERVAL_MS = 10_000;
+/**
+ * Presence messages matter only to followers listening now (a new follower asks with `sync`), so
+ * the bus need not keep them: they stay out of the memory bus's replay history and off Redis
+ * streams, where they used to fill every `presence.<C>` stream (Kafka stores them anyway).
+ */
+const LIVE_ONLY: PublishOptions = { ephemeral: true };
 
 /**
  * Presence for the whole instance, over the MessageBus alone (any driver; across processes on
@@ -222,7 +228,7 @@ export class PresenceHub {
     // Not awaited: the bus keeps one publisher's order per channel (orderedPerChannel). A failed
     // channel message is repaired at the next heartbeat (nothing periodic would); a lost `alive`
     // by the next one.
-    this.bus.publish(channel === undefined ? LIVENESS_CHANNEL : presenceChannelOf(channel), message).catch((error: unknown) => {
+    this.bus.publish(channel === undefined ? LIVENESS_CHANNEL : presenceChannelOf(channel), message, LIVE_ONLY).catch((error: unknown) => {
       if (channel !== undefined && this.closing === undefined) (message.type === 'sync' ? this.resync : this.restate).add(channel);
       this.publishFailures.warn({ channel: channel ?? LIVENESS_CHANNEL, type: message.type, err: describeError(error) }, 'presence publish failed');
     });
