@@ -37,7 +37,7 @@ export function preparePublish(channel: string, data: unknown, options: PublishO
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_HEADER_NAME_LENGTH) {
     throw new BusError('invalid_options', `message id must be a non-empty string of at most ${MAX_HEADER_NAME_LENGTH} characters`);
   }
-  const ephemeral: unknown = options?.ephemeral ?? false;
+  const ephemeral: unknown = options?.ephemeral === undefined ? false : options.ephemeral;
   // Checked, not coerced: `ephemeral: 'no'` would otherwise drop a message from history.
   if (typeof ephemeral !== 'boolean') throw new BusError('invalid_options', `ephemeral must be a boolean, got ${typeof ephemeral}`);
   let size = Buffer.byteLength(payload);

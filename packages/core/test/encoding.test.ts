@@ -39,6 +39,7 @@ describe('preparePublish', () => {
     expect(reasonOf(() => preparePublish('c', 1, { id: '' }, limits))).toBe('invalid_options');
     expect(reasonOf(() => preparePublish('c', 1, { ephemeral: 'yes' as unknown as boolean }, limits))).toBe('invalid_options');
     expect(reasonOf(() => preparePublish('c', 1, { ephemeral: 1 as unknown as boolean }, limits))).toBe('invalid_options');
+    expect(reasonOf(() => preparePublish('c', 1, { ephemeral: null as unknown as boolean }, limits))).toBe('invalid_options');
   });
 
   it('carries ephemeral, false unless given as true', () => {

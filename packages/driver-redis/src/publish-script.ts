@@ -50,8 +50,9 @@ for i = 1, #KEYS do
     if ephemeral then
       if previous == '' then previous = '0-0' end
       if not now then
-        local time = redis.call('TIME')
-        now = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000))
+        -- pcall like every other command here: a raise would fail messages already stored.
+        local time = redis.pcall('TIME')
+        if time.err then now = '0' else now = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000)) end
       end
       redis.pcall('PUBLISH', key, previous .. '\\n' .. previous .. '\\n' .. string.sub(meta, 1, -2) .. ',' .. now .. ']\\n' .. ARGV[first + 3])
       results[i] = previous

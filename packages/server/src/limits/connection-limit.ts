@@ -22,40 +22,39 @@ export const TOO_MANY_CONNECTIONS: UpgradeRefusal = {
  */
 export class ConnectionLimit {
   private inUse = 0;
+  private readonly held = new WeakSet<Duplex>();
+  /**
+   * One listener for every socket of this limit (`this` is the socket), instead of a closure and
+   * two `once` wrappers per socket: idle memory per connection is a figure we keep low.
+   */
+  private readonly release: (this: Duplex) => void;
 
-  constructor(readonly max: number) {}
+  constructor(readonly max: number) {
+    const limit = this;
+    this.release = function release(this: Duplex): void {
+      if (!limit.held.delete(this)) return;
+      this.off('finish', limit.release);
+      this.off('close', limit.release);
+      limit.inUse -= 1;
+    };
+  }
 
   /** Sockets holding a slot now. */
   get used(): number {
     return this.inUse;
   }
 
-  /** Takes a slot for `socket` until it ends; false, and nothing taken, when every slot is in use. */
+  /**
+   * Takes a slot for `socket` until it ends; false, and nothing taken, when every slot is in use.
+   * A socket already holding a slot keeps its one slot (true, nothing more taken).
+   */
   acquire(socket: Duplex): boolean {
+    if (this.held.has(socket)) return true;
     if (this.inUse >= this.max) return false;
     this.inUse += 1;
-    holders.set(socket, this);
-    // One shared listener (`this` is the socket) instead of a closure and two `once` wrappers per
-    // socket: an idle connection's memory is the bench's figure, and these are per connection.
-    socket.on('finish', releaseSlot);
-    socket.on('close', releaseSlot);
+    this.held.add(socket);
+    socket.on('finish', this.release);
+    socket.on('close', this.release);
     return true;
   }
-
-  /** @internal Called once per acquired socket, by {@link releaseSlot}. */
-  release(): void {
-    this.inUse -= 1;
-  }
-}
-
-/** The limit each socket holding a slot took it from. */
-const holders = new WeakMap<Duplex, ConnectionLimit>();
-
-function releaseSlot(this: Duplex): void {
-  const limit = holders.get(this);
-  if (limit === undefined) return;
-  holders.delete(this);
-  this.off('finish', releaseSlot);
-  this.off('close', releaseSlot);
-  limit.release();
 }
