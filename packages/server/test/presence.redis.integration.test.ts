@@ -15,10 +15,15 @@ describe('presence across server processes on Redis', () => {
     const { leaveAfterKillMs } = await presenceAcrossInstances({ BUS: 'redis', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `x${run}:` }, run);
     console.info(`Redis: users of the SIGKILLed instance left ${leaveAfterKillMs.join(' and ')} ms after the kill (TTL ${PRESENCE_TTL_MS}, heartbeat ${PRESENCE_HEARTBEAT_MS})`);
     expect(leaveAfterKillMs).toHaveLength(2);
-    // Presence is published ephemeral: joins, leaves, syncs, states and alives leave no stream behind.
+    // Only the liveness channel's alives (and byes) are ephemeral: they leave no stream behind. The
+    // channel messages (joins, leaves, syncs, states) are stored, so a follower catches up what it missed.
     const redis = new Redis(inject('redisUrl'));
     try {
-      expect(await redis.keys(`x${run}:{presence.*`)).toEqual([]);
+      const keys = await redis.keys(`x${run}:{presence.*`);
+      expect(keys.filter((key) => key.includes('_instances')), 'no `{presence._instances}:presence._instances` stream').toEqual([]);
+      const channelStream = `x${run}:{presence.room}:presence.room:${run}`;
+      expect(keys).toContain(channelStream);
+      expect(await redis.xlen(channelStream), 'the joins, leaves, syncs and states of the scenario').toBeGreaterThan(0);
     } finally {
       redis.disconnect();
     }

@@ -15,6 +15,7 @@ import { PresenceFollow } from './presence-follow.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { deltaMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
 import { presenceSettings, type PresenceSettings } from './presence-settings.js';
+import { SilencedViews } from './silenced-views.js';
 
 /** The members of a channel as a query returns them. */
 export interface PresenceAnswer {
@@ -28,9 +29,12 @@ const SYNC_ANSWER_DELAY_MS = 10;
 const CLOSE_WAIT_MS = 2000;
 const LOG_INTERVAL_MS = 10_000;
 /**
- * Presence messages matter only to followers listening now (a new follower asks with `sync`), so
- * the bus need not keep them: they stay out of the memory bus's replay history and off Redis
- * streams, where they used to fill every `presence.<C>` stream (Kafka stores them anyway).
+ * For the liveness channel only (`alive`, and the `bye` there): the bus need not keep them, so
+ * they stay out of the memory bus's history and off Redis streams (Kafka stores them anyway). A
+ * lost `alive` is repaired by the next one, a lost `bye` by the TTL. Channel messages (`join`,
+ * `leave`, `sync`, `state`) are stored: a follower that lost its link to the bus catches them up
+ * (or is told `position_expired` and follows again), whereas a lost one would never be repaired,
+ * as nothing periodic restates a channel.
  */
 const LIVE_ONLY: PublishOptions = { ephemeral: true };
 
@@ -59,6 +63,8 @@ export class PresenceHub {
   private readonly restate = new Set<string>();
   /** Channels whose `sync` publish failed: sent again at the next heartbeat. */
   private readonly resync = new Set<string>();
+  /** Channels where a remote incarnation was dropped for silence: a `sync` there if it is heard from again. */
+  private readonly silenced: SilencedViews;
   /** A `join` went out: others may list users of this incarnation, so it says `bye` at shutdown. */
   private announced = false;
   private timers: NodeJS.Timeout[] | undefined;
@@ -78,8 +84,10 @@ export class PresenceHub {
     this.incarnation = `${config.instanceId}.${randomBytes(4).toString('hex')}`;
     this.publishFailures = new LogThrottle(logger, LOG_INTERVAL_MS);
     this.decoder = new PresenceDecoder(metrics, logger);
+    this.silenced = new SilencedViews(this.settings.ttlMs);
     this.liveness = new PresenceLiveness(bus, this.incarnation, this.settings.ttlMs, clock, logger, {
       decode: (message) => this.decoder.decode(message),
+      heard: (instance) => this.heardAgain(instance),
       departed: (instance) => {
         // Once per shutdown of another instance, so a loop over the channels is fine here.
         for (const entry of this.channels.values()) entry.views.drop(instance);
@@ -206,6 +214,7 @@ export class PresenceHub {
     const parsed = this.decoder.decode(message);
     // Late messages of an incarnation that said bye (other channels are not ordered with the liveness one).
     if (parsed === undefined || entry.isOwn(parsed) || this.liveness.saidBye(parsed.instance)) return;
+    this.heardAgain(parsed.instance);
     if (entry.apply(parsed, this.clock.now())) this.answerSync(entry);
   }
 
@@ -226,12 +235,29 @@ export class PresenceHub {
   private publish(channel: string | undefined, message: PresenceMessage): void {
     this.metrics.presencePublished.inc({ type: message.type });
     // Not awaited: the bus keeps one publisher's order per channel (orderedPerChannel). A failed
-    // channel message is repaired at the next heartbeat (nothing periodic would); a lost `alive`
-    // by the next one.
-    this.bus.publish(channel === undefined ? LIVENESS_CHANNEL : presenceChannelOf(channel), message, LIVE_ONLY).catch((error: unknown) => {
-      if (channel !== undefined && this.closing === undefined) (message.type === 'sync' ? this.resync : this.restate).add(channel);
+    // channel message is repaired at the next heartbeat (nothing periodic would).
+    const published = channel === undefined ? this.bus.publish(LIVENESS_CHANNEL, message, LIVE_ONLY) : this.bus.publish(presenceChannelOf(channel), message);
+    published.catch((error: unknown) => {
+      if (this.closing === undefined) this.markRepair(channel, message.type);
       this.publishFailures.warn({ channel: channel ?? LIVENESS_CHANNEL, type: message.type, err: describeError(error) }, 'presence publish failed');
     });
+  }
+
+  /**
+   * What a failed publish leaves to the next heartbeat. A failed `alive` marks every channel with
+   * local members for a `state`: the others may drop this instance's users at the TTL if the bus
+   * stays down, and with idle users nothing else would list them again once it is back.
+   */
+  private markRepair(channel: string | undefined, type: PresenceMessage['type']): void {
+    if (channel !== undefined) (type === 'sync' ? this.resync : this.restate).add(channel);
+    else if (type === 'alive') for (const entry of this.channels.values()) if (entry.local.size > 0) this.restate.add(entry.channel);
+  }
+
+  /** `instance` was heard from: where it had been dropped for silence, a `sync` (its `state` answers) rebuilds its view. */
+  private heardAgain(instance: string): void {
+    if (this.silenced.size === 0) return;
+    // A channel no longer followed needs none: a re-follow sends its own sync.
+    for (const channel of this.silenced.recall(instance)) if (this.channels.get(channel)?.follow !== undefined) this.publish(channel, signalMessage('sync', this.incarnation));
   }
 
   private startTimers(): void {
@@ -262,9 +288,10 @@ export class PresenceHub {
   private sweep(): void {
     const now = this.clock.now();
     this.liveness.prune(now);
+    this.silenced.prune(now);
     if (this.channels.size > 0) this.liveness.start();
     for (const entry of this.channels.values()) {
-      entry.views.sweep(now);
+      for (const instance of entry.views.sweep(now)) this.silenced.remember(instance, entry.channel, now);
       if (entry.idle(now)) this.drop(entry);
       else if (entry.follow === undefined) this.following(entry);
     }

@@ -15,6 +15,8 @@ export interface LivenessCheck {
 export interface LivenessHooks {
   /** The message, or undefined for a bad one (which the hub logs and counts). */
   decode(message: Message): PresenceMessage | undefined;
+  /** `instance` said `alive` (any incarnation but this one, not after its `bye`): it may have been dropped for silence. */
+  heard(instance: string): void;
   /** `instance` said `bye` on the liveness channel: drop it on every channel. */
   departed(instance: string): void;
   /** The follow could not start (logged by the hub, throttled). */
@@ -106,7 +108,9 @@ export class PresenceLiveness implements LivenessCheck {
     const parsed = this.hooks.decode(message);
     if (parsed === undefined || parsed.instance === this.incarnation) return;
     if (parsed.type === 'alive') {
-      if (!this.byeAt.has(parsed.instance)) this.lastHeard.set(parsed.instance, this.clock.now());
+      if (this.byeAt.has(parsed.instance)) return;
+      this.lastHeard.set(parsed.instance, this.clock.now());
+      this.hooks.heard(parsed.instance);
     } else if (parsed.type === 'bye') {
       this.lastHeard.delete(parsed.instance);
       this.byeAt.set(parsed.instance, this.clock.now());

@@ -100,16 +100,17 @@ export class RemoteViews {
   }
 
   /**
-   * Drops the views heard from neither here nor on the liveness channel for the TTL (returns how
-   * many), and the suspect users not confirmed in time.
+   * Drops the views heard from neither here nor on the liveness channel for the TTL, and the
+   * suspect users not confirmed in time. Returns the incarnations dropped for silence (not those
+   * that only lost suspects), so that the hub can sync if one is heard from again.
    */
-  sweep(now: number): number {
-    let dropped = 0;
+  sweep(now: number): string[] {
+    const dropped: string[] = [];
     for (const [instance, view] of this.views) {
       if (view.suspect !== undefined && view.suspectUntil <= now) this.dropSuspects(instance, view);
       if (!this.views.has(instance) || view.expiresAt > now || this.liveness.keepsAlive(instance, now)) continue;
       this.drop(instance);
-      dropped += 1;
+      dropped.push(instance);
     }
     return dropped;
   }

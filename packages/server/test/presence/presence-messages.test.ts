@@ -57,8 +57,8 @@ describe('remote views', () => {
     const { views: remote, changes } = views(1000);
     remote.join('b.1', 'bob', 0);
     remote.touch('b.1', 500);
-    expect(remote.sweep(1499)).toBe(0);
-    expect(remote.sweep(1500)).toBe(1);
+    expect(remote.sweep(1499)).toEqual([]);
+    expect(remote.sweep(1500)).toEqual(['b.1']);
     expect(changes).toEqual(['join:bob', 'leave:bob']);
     remote.join('c.1', 'carol', 2000);
     remote.leave('c.1', 'carol', 2000);
@@ -71,7 +71,7 @@ describe('remote views', () => {
     const { views: remote, changes } = views(1000, ['b.1']);
     remote.join('b.1', 'bob', 0);
     remote.join('c.1', 'carol', 0);
-    expect(remote.sweep(5000), 'only c.1, whose alives stopped').toBe(1);
+    expect(remote.sweep(5000), 'only c.1, whose alives stopped').toEqual(['c.1']);
     expect(changes).toEqual(['join:bob', 'join:carol', 'leave:carol']);
     expect(remote.size).toBe(1);
   });
@@ -83,7 +83,7 @@ describe('remote views', () => {
     remote.refollowed(100);
     remote.join('b.1', 'bea', 200);
     remote.state('c.1', ['cal'], 0, 1, 500);
-    expect(remote.sweep(1099)).toBe(0);
+    expect(remote.sweep(1099)).toEqual([]);
     expect(changes).toEqual(['join:bob', 'join:bea', 'join:cal']);
     remote.sweep(1100);
     expect(changes, 'bob\'s leave was missed in the gap').toEqual(['join:bob', 'join:bea', 'join:cal', 'leave:bob']);

@@ -13,7 +13,11 @@ export interface PublishCall {
  * it is told to, as a bus that is briefly down would: `failPublishes(channel, n)` rejects the next
  * `n` publishes on `channel` with a retryable `not_connected`, without passing them on;
  * `refuseSubscribes(channel)` makes subscribes to `channel` reject the same way until
- * `allowSubscribes(channel)`. Everything else goes to the inner bus unchanged.
+ * `allowSubscribes(channel)`; `muteDeliveries(channel)` swallows every message the subscriptions
+ * made through this bus would receive on `channel` (they stay open and look live, as over a
+ * pub/sub link that is silently down) until `unmuteDeliveries(channel)`. `failPublishes(channel,
+ * Infinity)` fails them all until `failPublishes(channel, 0)`. Give each server its own FaultyBus
+ * over one inner bus to fault one instance only. Everything else goes to the inner bus unchanged.
  */
 export class FaultyBus implements MessageBus {
   readonly driver: string;
@@ -25,6 +29,7 @@ export class FaultyBus implements MessageBus {
   private readonly open = new Map<string, number>();
   private readonly failing = new Map<string, number>();
   private readonly refused = new Set<string>();
+  private readonly muted = new Set<string>();
 
   constructor(private readonly inner: MessageBus) {
     this.driver = inner.driver;
@@ -44,6 +49,14 @@ export class FaultyBus implements MessageBus {
     this.refused.delete(channel);
   }
 
+  muteDeliveries(channel: string): void {
+    this.muted.add(channel);
+  }
+
+  unmuteDeliveries(channel: string): void {
+    this.muted.delete(channel);
+  }
+
   /** The recorded publishes on `channel` (delivered or not) with data of `type`. */
   published(channel: string, type?: string): PublishCall[] {
     return this.publishes.filter((call) => call.channel === channel && (type === undefined || (call.data as { type?: unknown }).type === type));
@@ -60,7 +73,8 @@ export class FaultyBus implements MessageBus {
 
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription> {
     if (this.refused.has(channel)) throw new BusError('not_connected', `test: subscribe to "${channel}" refused`, { retryable: true });
-    const subscription = await this.inner.subscribe<T>(channel, handler, options);
+    const deliver: MessageHandler<T> = (message) => (this.muted.has(channel) ? undefined : handler(message));
+    const subscription = await this.inner.subscribe<T>(channel, deliver, options);
     this.subscribed.push(channel);
     this.open.set(channel, (this.open.get(channel) ?? 0) + 1);
     let ended = false;
