@@ -14,6 +14,7 @@ import { PresenceDecoder } from './presence-decoder.js';
 import { PresenceFollow } from './presence-follow.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { deltaMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
+import { PresenceRepairs } from './presence-repairs.js';
 import { presenceSettings, type PresenceSettings } from './presence-settings.js';
 import { SilencedViews } from './silenced-views.js';
 
@@ -47,7 +48,8 @@ const LIVE_ONLY: PublishOptions = { ephemeral: true };
  * liveness channel ({@link PresenceLiveness}), where it says `alive` once per PRESENCE_HEARTBEAT_MS
  * while it has members anywhere (one message, however many channels) and `bye` at shutdown. A
  * remote incarnation heard from neither on C nor there for PRESENCE_TTL_MS is dropped from C by a
- * sweep every `sweepMs` (see presence-settings.ts).
+ * sweep every `sweepMs` (see presence-settings.ts); if it is heard from again (silence was a cut
+ * link), a `sync` on those channels rebuilds its view ({@link SilencedViews}).
  *
  * A subscribe without presence costs a count in a map, plus, for the first local connection of
  * a user on C, one `join` message (and, for the first user on C, the follow).
@@ -59,10 +61,8 @@ export class PresenceHub {
   private readonly settings: PresenceSettings;
   private readonly channels = new Map<string, ChannelPresence>();
   private readonly liveness: PresenceLiveness;
-  /** Channels whose publish failed: their full `state` goes out at the next heartbeat. */
-  private readonly restate = new Set<string>();
-  /** Channels whose `sync` publish failed: sent again at the next heartbeat. */
-  private readonly resync = new Set<string>();
+  /** Failed publishes, repaired at the next heartbeat. */
+  private readonly repairs = new PresenceRepairs();
   /** Channels where a remote incarnation was dropped for silence: a `sync` there if it is heard from again. */
   private readonly silenced: SilencedViews;
   /** A `join` went out: others may list users of this incarnation, so it says `bye` at shutdown. */
@@ -238,19 +238,13 @@ export class PresenceHub {
     // channel message is repaired at the next heartbeat (nothing periodic would).
     const published = channel === undefined ? this.bus.publish(LIVENESS_CHANNEL, message, LIVE_ONLY) : this.bus.publish(presenceChannelOf(channel), message);
     published.catch((error: unknown) => {
-      if (this.closing === undefined) this.markRepair(channel, message.type);
+      if (this.closing === undefined) this.repairs.failed(channel, message.type, () => this.channelsWithMembers());
       this.publishFailures.warn({ channel: channel ?? LIVENESS_CHANNEL, type: message.type, err: describeError(error) }, 'presence publish failed');
     });
   }
 
-  /**
-   * What a failed publish leaves to the next heartbeat. A failed `alive` marks every channel with
-   * local members for a `state`: the others may drop this instance's users at the TTL if the bus
-   * stays down, and with idle users nothing else would list them again once it is back.
-   */
-  private markRepair(channel: string | undefined, type: PresenceMessage['type']): void {
-    if (channel !== undefined) (type === 'sync' ? this.resync : this.restate).add(channel);
-    else if (type === 'alive') for (const entry of this.channels.values()) if (entry.local.size > 0) this.restate.add(entry.channel);
+  private *channelsWithMembers(): Iterable<string> {
+    for (const entry of this.channels.values()) if (entry.local.size > 0) yield entry.channel;
   }
 
   /** `instance` was heard from: where it had been dropped for silence, a `sync` (its `state` answers) rebuilds its view. */
@@ -276,10 +270,7 @@ export class PresenceHub {
       this.publish(undefined, signalMessage('alive', this.incarnation));
       break;
     }
-    const resync = [...this.resync];
-    const restate = [...this.restate];
-    this.resync.clear();
-    this.restate.clear();
+    const { resync, restate } = this.repairs.take();
     for (const channel of resync) if (this.channels.get(channel)?.follow !== undefined) this.publish(channel, signalMessage('sync', this.incarnation));
     // A channel dropped since (its last leave failed) gets an empty state: the others must forget our users there.
     for (const channel of restate) this.publishState(channel, [...(this.channels.get(channel)?.local.keys() ?? [])]);
