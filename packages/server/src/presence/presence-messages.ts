@@ -16,7 +16,13 @@
  * - `bye`: the sender shuts down; drop its members on every channel now instead of at the TTL.
  *   A `bye` on `presence.<C>` (from older instances) drops them on C only.
  *
- * An older instance does not follow the liveness channel, and would log and ignore an `alive`.
+ * Only the liveness channel's messages are published ephemeral; channel messages are stored, so
+ * a follower that lost its link catches up a `join` or `leave` it missed (see presence-hub.ts).
+ *
+ * An older instance (from before the liveness channel) does not follow it, and on Redis its
+ * driver drops every ephemeral announcement anyway, so it never hears an `alive`: it drops a newer
+ * instance's users from C a TTL after their instance's last message on C. Upgrade all instances
+ * within one deploy.
  *
  * Messages come from the bus, so anything may arrive: {@link parsePresenceMessage} checks each.
  */
