@@ -18,6 +18,19 @@ export interface RedisBusOptions {
    */
   readonly streamMaxLen?: number;
   /**
+   * Seconds a channel's stream is kept after its last stored publish: each publish that stores an
+   * entry sets `EXPIRE <stream> streamTtlSeconds` again, so only a channel idle this long loses
+   * its stream (a finished game room, say). Ephemeral publishes do not count, and neither do
+   * reads, acks or subscribes. `0` never expires streams. Default: 86400 (one day).
+   *
+   * Once a stream has expired, `subscribe` with `from` one of its positions starts with
+   * `replay: 'truncated'` (never `invalid_position`) and delivers what is published after. A
+   * consumer group lives in its stream, so a group channel idle past the TTL loses the group,
+   * its position and its pending (unacknowledged) entries; the group is re-created, at the start
+   * of the new stream, by the next subscribe or by a member that meets `NOGROUP`.
+   */
+  readonly streamTtlSeconds?: number;
+  /**
    * How often the pub/sub connection is checked with `PING`, in ms. One that does not answer
    * within `commandTimeoutMs` is dropped and reconnected, and every subscription then reads what
    * it missed from its stream. Default: 5000.

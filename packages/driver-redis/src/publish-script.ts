@@ -17,7 +17,12 @@ import { encodeFields } from './entry-codec.js';
  * which knows no such mark, drops it as already seen. It is stored after all when the stream has
  * a consumer group: a group reads only the stream, and would miss it otherwise.
  *
- * KEYS[i] is the stream key of message i. ARGV[1] is MAXLEN (0: no trimming); then per message
+ * A stored message also sets the stream's TTL again (`EXPIRE`, once per key per call: a burst on
+ * one channel is one call), so a stream lives `streamTtlSeconds` after its last stored publish;
+ * ephemeral messages, which add nothing to keep, leave the TTL alone.
+ *
+ * KEYS[i] is the stream key of message i. ARGV[1] is MAXLEN (0: no trimming), ARGV[2] the TTL in
+ * seconds (0: never expire); then per message
  * the number of entry fields+values n, `e` (ephemeral) or `s`, the meta (for `e` always with
  * headers, so the time can follow them), and the n field/value strings, the JSON data being the
  * fourth of them. The reply holds per message its position (the entry id, or for an ephemeral
@@ -26,7 +31,9 @@ import { encodeFields } from './entry-codec.js';
 const PUBLISH_LUA = `
 local results = {}
 local maxlen = ARGV[1]
-local at = 2
+local ttl = ARGV[2]
+local refreshed = {}
+local at = 3
 local now
 for i = 1, #KEYS do
   local key = KEYS[i]
@@ -66,6 +73,11 @@ for i = 1, #KEYS do
       if type(id) == 'table' then
         results[i] = '!' .. id.err
       else
+        if ttl ~= '0' and not refreshed[key] then
+          -- pcall: a failed EXPIRE leaves an entry that is stored all the same.
+          redis.pcall('EXPIRE', key, ttl)
+          refreshed[key] = true
+        end
         redis.pcall('PUBLISH', key, id .. '\\n' .. previous .. '\\n' .. meta .. '\\n' .. ARGV[first + 3])
         results[i] = id
       end
@@ -111,6 +123,8 @@ export class PublishScript {
   constructor(
     private readonly command: Redis,
     private readonly maxLen: number,
+    /** Seconds a stream lives after its last stored publish; 0 never expires it. */
+    private readonly ttlSeconds: number,
   ) {
     // Sent first on every new connection, ahead of any publish, so EVALSHA finds the script.
     command.on('ready', () => this.load());
@@ -136,7 +150,7 @@ export class PublishScript {
     this.batch = [];
     this.batchBytes = 0;
     const keys = batch.map((item) => item.key);
-    const args: (string | number)[] = [this.maxLen];
+    const args: (string | number)[] = [this.maxLen, this.ttlSeconds];
     for (const { prepared } of batch) {
       const fields = encodeFields(prepared);
       args.push(fields.length, prepared.ephemeral ? 'e' : 's', encodeMeta(prepared), ...fields);

@@ -62,7 +62,7 @@ export class RedisBus implements MessageBus, GroupHost, BroadcastHost {
     this.lifecycle = new BusLifecycle('redis', options.closeTimeoutMs, options.logger);
     this.connections = new Connections(options, options.logger);
     this.live = new LiveChannels(this.connections.subscriber, options.logger);
-    this.publishScript = new PublishScript(this.connections.command, options.streamMaxLen);
+    this.publishScript = new PublishScript(this.connections.command, options.streamMaxLen, options.streamTtlSeconds);
     if (options.persistent) this.command.once('ready', () => void this.checkPersistence());
   }
 

@@ -15,6 +15,9 @@ function urlProblem(url: string): string | undefined {
   return parsed.hostname === '' ? 'the URL has no host' : undefined;
 }
 
+/** Ten years: past it a TTL is surely a typo (e.g. milliseconds given for seconds). */
+const MAX_STREAM_TTL_SECONDS = 10 * 365 * 86_400;
+
 const matches = (pattern: RegExp, expected: string) => (value: string) => (pattern.test(value) ? undefined : `expected ${expected}`);
 
 /**
@@ -30,6 +33,11 @@ export const REDIS_SETTINGS = defineSettings({
     check: matches(/^[^\s{}]{0,100}$/, 'at most 100 characters without braces or whitespace'),
   }),
   streamMaxLen: setting.integer({ env: 'REDIS_STREAM_MAXLEN', default: 10_000, min: 0, max: 1_000_000_000, description: 'Approximate entries kept per channel stream; 0 keeps all.' }),
+  // Whole seconds, not a duration (ms): EXPIRE takes seconds, and 10 years in ms would read badly in --help.
+  streamTtlSeconds: setting.integer({
+    env: 'REDIS_STREAM_TTL_S', default: 86_400, min: 0, max: MAX_STREAM_TTL_SECONDS,
+    description: "Seconds a channel's stream is kept after its last publish; 0 keeps it for ever.",
+  }),
   pingIntervalMs: setting.duration({ env: 'REDIS_PING_INTERVAL_MS', default: 5000, min: 100, max: 600_000, description: 'How often the pub/sub connection is checked with PING, in ms.' }),
   claimIdleMs: setting.duration({ env: 'REDIS_CLAIM_IDLE_MS', default: 30_000, min: 10, max: 86_400_000, description: 'Group mode: idle time before a pending message is taken over, in ms.' }),
   maxPayloadBytes: setting.integer({ env: 'REDIS_MAX_PAYLOAD_BYTES', default: DEFAULT_MAX_PAYLOAD_BYTES, min: 1024, max: 512 * 1024 * 1024, description: 'Largest accepted message in bytes.' }),
