@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { MessageBus } from '@app/core';
 import { Inbox, settle } from '@app/core/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { streamKey } from '../src/keys.js';
 import { parsePairs } from '../src/replies.js';
-import { deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
+import { clientsNamed, deleteKeys, rawClient, readyBus, uniquePrefix, waitUntil } from './support/test-bus.js';
 
 const url = inject('redisUrl');
 
@@ -83,6 +84,34 @@ describe('redis channel streams after they expired', () => {
     await inbox.waitFor(3, 5000);
     await settle(200);
     expect(inbox.data).toEqual(['before', 'after-1', 'after-2']);
+  });
+
+  it('a subscriber whose pub/sub connection dropped while its stream expired ends with position_expired, and from its last position resumes as truncated', async () => {
+    const channel = 'room:reconnect';
+    const key = streamKey(prefix, channel);
+    const clientName = `expiry-${randomBytes(3).toString('hex')}`;
+    const cut = await readyBus({ url, keyPrefix: prefix, clientName });
+    try {
+      const inbox = new Inbox<string>();
+      const errors: Error[] = [];
+      await cut.subscribe(channel, inbox.handler, { onError: (error) => errors.push(error) });
+      const before = await publisher.publish(channel, 'before');
+      await inbox.waitFor(1, 5000);
+      await expire(key);
+      for (const client of await clientsNamed(raw, `${clientName}:subscriber`)) await raw.call('CLIENT', ['KILL', 'ID', client.id]);
+      // A missing stream cannot say whether entries after the last id came and went, so it errs towards a gap, as after trimming.
+      await waitUntil(() => errors.length > 0, 10_000, 'position_expired');
+      expect(errors[0]).toMatchObject({ reason: 'position_expired', isRetryable: true });
+
+      const resumed = new Inbox<string>();
+      const again = await cut.subscribe(channel, resumed.handler, { from: before.position as string });
+      expect(again.replay).toBe('truncated');
+      await publisher.publish(channel, 'after');
+      await resumed.waitFor(1, 5000);
+      expect(resumed.data).toEqual(['after']);
+    } finally {
+      await cut.close();
+    }
   });
 
   it('a group channel: MKSTREAM leaves no TTL, the first publish sets it, and the next subscribe re-creates an expired group', async () => {
