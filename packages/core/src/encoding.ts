@@ -8,6 +8,15 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const MAX_HEADER_NAME_LENGTH = 128;
 
+/**
+ * A new random UUID as a flat string. `randomUUID()` joins its 20 parts with `+`, so V8 keeps
+ * it as a tree of about 18 cons strings: 490 heap bytes per id instead of 67. Ids live as long
+ * as their message (the memory bus keeps up to 100,000 for replay), so they are copied flat.
+ */
+function newMessageId(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
+}
+
 /** A publish call checked and encoded, ready for a driver to send. */
 export interface PreparedPublish {
   readonly channel: string;
@@ -33,7 +42,7 @@ export function preparePublish(channel: string, data: unknown, options: PublishO
   validateChannel(channel);
   const payload = encodeData(data);
   const headers = validateHeaders(options?.headers);
-  const id = options?.id ?? randomUUID();
+  const id = options?.id ?? newMessageId();
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_HEADER_NAME_LENGTH) {
     throw new BusError('invalid_options', `message id must be a non-empty string of at most ${MAX_HEADER_NAME_LENGTH} characters`);
   }

@@ -28,6 +28,16 @@ describe('lazyMessage', () => {
     expect(Object.keys(message).sort()).toEqual(Object.keys(plain).sort());
   });
 
+  it('shares one getter across messages (no closure per message) and lists keys in a plain message\'s order', () => {
+    const a = lazyMessage({ ...fields, dataJson: '1' });
+    const b = lazyMessage({ ...fields, dataJson: '2' });
+    const getter = (message: object) => Object.getOwnPropertyDescriptor(message, 'data')?.get;
+    expect(getter(a)).toBeTypeOf('function');
+    expect(getter(a)).toBe(getter(b));
+    expect([a.data, b.data]).toEqual([1, 2]);
+    expect(Object.keys(a)).toEqual(['id', 'channel', 'data', 'dataJson', 'headers', 'timestamp', 'position', 'attempt']);
+  });
+
   it('keeps falsy JSON values such as null, 0 and "" (decoded once, not re-read as unset)', () => {
     for (const [text, value] of [['null', null], ['0', 0], ['""', ''], ['false', false]] as const) {
       const parse = vi.spyOn(JSON, 'parse');
