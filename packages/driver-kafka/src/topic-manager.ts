@@ -46,6 +46,21 @@ export interface TopicSettings {
   readonly maxPayloadBytes: number;
 }
 
+/**
+ * `admin.fetchTopicOffsets`, with kafkajs's known race made retriable: while another topic's
+ * metadata is being refreshed on the same admin (two new topics subscribed at once, as presence
+ * does), it can find no partitions and fail with a `TypeError` ("Cannot destructure property
+ * 'partitions'", kafkajs issue #461). Asking again a moment later succeeds.
+ */
+async function fetchTopicOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
+  try {
+    return await admin.fetchTopicOffsets(topic);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw Object.assign(new Error(`kafkajs found no partitions of topic "${topic}" (${error.message})`, { cause: error }), { retriable: true });
+  }
+}
+
 /** Maps channels to topics and makes sure those topics exist (once per topic and bus). */
 export class TopicManager {
   private readonly ensured = new Map<string, Promise<void>>();
@@ -111,7 +126,7 @@ export class TopicManager {
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     let answer: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
     try {
-      answer = await withTimeout(retryRetriable(() => this.admin.fetchTopicOffsets(topic), this.settings.timeoutMs), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
+      answer = await withTimeout(retryRetriable(() => fetchTopicOffsets(this.admin, topic), this.settings.timeoutMs), this.settings.timeoutMs, `the offsets of topic "${topic}"`);
     } catch (error) {
       throw mapKafkaError(error, `fetching the offsets of topic "${topic}"`);
     }

@@ -21,6 +21,17 @@ async function bus(): Promise<MessageBus> {
 const ids = (messages: readonly Message[]): string[] => messages.map((message) => message.id);
 
 describe('kafka bus startPosition', () => {
+  it('subscribes to several new topics at once (kafkajs can find no partitions while another topic\'s metadata refreshes)', async () => {
+    const near = await bus();
+    const channels = Array.from({ length: 6 }, (_, i) => `burst${i}:1`);
+    const inboxes = channels.map(() => new Inbox<string>());
+    const subscriptions = await Promise.all(channels.map((channel, i) => near.subscribe(channel, (inboxes[i] as Inbox<string>).handler)));
+    expect(subscriptions.map((subscription) => subscription.startPosition)).toEqual(channels.map(() => expect.stringMatching(/\/-1$/)));
+    await Promise.all(channels.map((channel) => near.publish(channel, channel)));
+    const got = await Promise.all(inboxes.map((inbox) => inbox.waitFor(1, 20_000)));
+    expect(got.map((messages) => messages.map((message) => message.data))).toEqual(channels.map((channel) => [channel]));
+  }, 60_000);
+
   it('on an empty partition is <topic>/<partition>/-1, which from accepts and replays from offset 0', async () => {
     const near = await bus();
     const live = new Inbox<string>();
