@@ -12,7 +12,8 @@ let readData: (this: LazyMessage) => unknown;
  * mode, with a closure and a context per message (about 620 heap bytes and 1.3 µs each, against
  * 107 bytes and 0.25 µs here). The own `data` accessor uses one shared getter, so every instance
  * has the same fast shape; the decoded value lives in private fields, unseen by spreading,
- * `JSON.stringify` and deep equality.
+ * `JSON.stringify` and loose deep equality (`toEqual`). Its prototype is this class, not
+ * `Object.prototype`: strict comparisons (`toStrictEqual`, `deepStrictEqual`) tell it from a literal.
  */
 class LazyMessage implements Message {
   declare readonly id: string;
@@ -58,7 +59,7 @@ const DATA: PropertyDescriptor = { get: readData, enumerable: true, configurable
  * WebSocket server) never parses the message, and a reader that does parses it once.
  *
  * `data` is an own enumerable getter, so spreading the message, `JSON.stringify` and deep
- * equality see it as a plain field. `dataJson` must be JSON the driver encoded or checked itself
+ * equality (`toEqual`) see it as a plain field. `dataJson` must be JSON the driver encoded or checked itself
  * (for instance `preparePublish`'s `payload`); otherwise reading `data` throws `invalid_data`,
  * far from the driver. A driver that cannot vouch for its bytes decodes eagerly instead.
  */

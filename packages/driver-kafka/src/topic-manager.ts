@@ -56,7 +56,8 @@ async function fetchTopicOffsets(admin: Admin, topic: string): ReturnType<Admin[
   try {
     return await admin.fetchTopicOffsets(topic);
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
+    // Only kafkajs's own destructuring of an empty answer: any other TypeError is a bug to report.
+    if (!(error instanceof TypeError) || !/destructure property 'partitions'/.test(error.message)) throw error;
     throw Object.assign(new Error(`kafkajs found no partitions of topic "${topic}" (${error.message})`, { cause: error }), { retriable: true });
   }
 }

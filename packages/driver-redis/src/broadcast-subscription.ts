@@ -177,7 +177,7 @@ export class BroadcastSubscription extends DriverSubscription implements LiveLis
         // Each pass: a reconnect during a read asks for the check as well as for another pass.
         if (this.trimCheck) {
           if ((await replayStart(host.command, this.key, this.lastId)).replay === 'truncated') {
-            void this.expire(`further behind than its stream keeps (streamMaxLen): entries after ${this.lastId} were trimmed`);
+            void this.expire(`further behind than its stream keeps: entries after ${this.lastId} were trimmed (streamMaxLen) or the stream expired (streamTtlSeconds)`);
             return;
           }
           this.trimCheck = false;

@@ -36,7 +36,7 @@ export const REDIS_SETTINGS = defineSettings({
   // Whole seconds, not a duration (ms): EXPIRE takes seconds, and 10 years in ms would read badly in --help.
   streamTtlSeconds: setting.integer({
     env: 'REDIS_STREAM_TTL_S', default: 86_400, min: 0, max: MAX_STREAM_TTL_SECONDS,
-    description: "Seconds a channel's stream is kept after its last publish; 0 keeps it for ever.",
+    description: "Seconds a channel's stream is kept after its last stored publish; 0 keeps it for ever.",
   }),
   pingIntervalMs: setting.duration({ env: 'REDIS_PING_INTERVAL_MS', default: 5000, min: 100, max: 600_000, description: 'How often the pub/sub connection is checked with PING, in ms.' }),
   claimIdleMs: setting.duration({ env: 'REDIS_CLAIM_IDLE_MS', default: 30_000, min: 10, max: 86_400_000, description: 'Group mode: idle time before a pending message is taken over, in ms.' }),
