@@ -58,10 +58,10 @@ const DATA: PropertyDescriptor = { get: readData, enumerable: true, configurable
  * `dataJson` on its first read and cached, so a relay that only forwards `dataJson` (the
  * WebSocket server) never parses the message, and a reader that does parses it once.
  *
- * `data` is an own enumerable getter, so spreading the message, `JSON.stringify` and deep
- * equality (`toEqual`) see it as a plain field. `dataJson` must be JSON the driver encoded or checked itself
- * (for instance `preparePublish`'s `payload`); otherwise reading `data` throws `invalid_data`,
- * far from the driver. A driver that cannot vouch for its bytes decodes eagerly instead.
+ * `data` is an own enumerable getter, so spreading the message, `JSON.stringify` and loose deep
+ * equality (`toEqual`) see it as a plain field. `dataJson` must be JSON the driver encoded or
+ * checked itself (for instance `preparePublish`'s `payload`); otherwise reading `data` throws
+ * `invalid_data`, far from the driver. A driver that cannot vouch for its bytes decodes eagerly.
  */
 export function lazyMessage<T = unknown>(fields: LazyMessageFields): Message<T> {
   return new LazyMessage(fields) as Message<T>;
