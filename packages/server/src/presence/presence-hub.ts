@@ -14,9 +14,9 @@ import { PresenceDecoder } from './presence-decoder.js';
 import { PresenceFollow } from './presence-follow.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { deltaMessage, signalMessage, stateMessages, type PresenceMessage } from './presence-messages.js';
+import { PresenceOutages } from './presence-outages.js';
 import { PresenceRepairs } from './presence-repairs.js';
 import { presenceSettings, type PresenceSettings } from './presence-settings.js';
-import { SilencedViews } from './silenced-views.js';
 
 /** The members of a channel as a query returns them. */
 export interface PresenceAnswer {
@@ -48,8 +48,8 @@ const LIVE_ONLY: PublishOptions = { ephemeral: true };
  * liveness channel ({@link PresenceLiveness}), where it says `alive` once per PRESENCE_HEARTBEAT_MS
  * while it has members anywhere (one message, however many channels) and `bye` at shutdown. A
  * remote incarnation heard from neither on C nor there for PRESENCE_TTL_MS is dropped from C by a
- * sweep every `sweepMs` (see presence-settings.ts); if it is heard from again (silence was a cut
- * link), a `sync` on those channels rebuilds its view ({@link SilencedViews}).
+ * sweep every `sweepMs` (see presence-settings.ts). After a long silence of this instance's own
+ * link, either way, it restates or syncs its channels once ({@link PresenceOutages}).
  *
  * A subscribe without presence costs a count in a map, plus, for the first local connection of
  * a user on C, one `join` message (and, for the first user on C, the follow).
@@ -63,8 +63,8 @@ export class PresenceHub {
   private readonly liveness: PresenceLiveness;
   /** Failed publishes, repaired at the next heartbeat. */
   private readonly repairs = new PresenceRepairs();
-  /** Channels where a remote incarnation was dropped for silence: a `sync` there if it is heard from again. */
-  private readonly silenced: SilencedViews;
+  /** The repairs after this instance's own outage (sending or hearing). */
+  private readonly outages: PresenceOutages;
   /** A `join` went out: others may list users of this incarnation, so it says `bye` at shutdown. */
   private announced = false;
   private timers: NodeJS.Timeout[] | undefined;
@@ -84,10 +84,15 @@ export class PresenceHub {
     this.incarnation = `${config.instanceId}.${randomBytes(4).toString('hex')}`;
     this.publishFailures = new LogThrottle(logger, LOG_INTERVAL_MS);
     this.decoder = new PresenceDecoder(metrics, logger);
-    this.silenced = new SilencedViews(this.settings.ttlMs);
+    this.outages = new PresenceOutages(this.settings.ttlMs, this.settings.heartbeatMs, {
+      withMembers: () => this.channelsWithMembers(),
+      followed: () => [...this.channels.values()].filter((entry) => entry.follow !== undefined).map((entry) => entry.channel),
+      restate: (channel) => this.restate(channel),
+      sync: (channel) => this.resync(channel),
+    });
     this.liveness = new PresenceLiveness(bus, this.incarnation, this.settings.ttlMs, clock, logger, {
       decode: (message) => this.decoder.decode(message),
-      heard: (instance) => this.heardAgain(instance),
+      aliveHeard: () => this.outages.aliveHeard(this.clock.now()),
       departed: (instance) => {
         // Once per shutdown of another instance, so a loop over the channels is fine here.
         for (const entry of this.channels.values()) entry.views.drop(instance);
@@ -107,14 +112,14 @@ export class PresenceHub {
     const entry = this.entry(channel);
     if (!entry.addLocal(user)) return;
     this.announced = true;
-    this.publish(channel, deltaMessage('join', this.incarnation, user));
+    void this.publish(channel, deltaMessage('join', this.incarnation, user));
   }
 
   /** A local connection of `user` left `channel` (unsubscribed or closed). */
   removeMember(channel: string, user: string): void {
     const entry = this.channels.get(channel);
     if (entry === undefined) return;
-    if (entry.removeLocal(user)) this.publish(channel, deltaMessage('leave', this.incarnation, user));
+    if (entry.removeLocal(user)) void this.publish(channel, deltaMessage('leave', this.incarnation, user));
     this.dropIfIdle(entry);
   }
 
@@ -161,13 +166,14 @@ export class PresenceHub {
 
   private async shutdown(): Promise<void> {
     for (const timer of this.timers ?? []) clearInterval(timer);
+    this.outages.stop();
     const entries = [...this.channels.values()];
     this.channels.clear();
     this.metrics.presenceChannels.set(0);
     for (const entry of entries) entry.stopped = true;
     // Drops this incarnation on every channel of every instance. Published before the bus closes
     // (the server closes it after this), not awaited: bus.close() waits for it.
-    if (this.announced) this.publish(undefined, signalMessage('bye', this.incarnation));
+    if (this.announced) void this.publish(undefined, signalMessage('bye', this.incarnation));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
     await Promise.race([Promise.all([...entries.map((entry) => entry.follow?.stop()), this.liveness.stop()]), waited]);
@@ -191,7 +197,7 @@ export class PresenceHub {
     if (entry.follow !== undefined) return entry.follow;
     const onLive = (): void => {
       entry.followLive(this.clock.now(), this.settings.syncMs);
-      this.publish(entry.channel, signalMessage('sync', this.incarnation));
+      void this.publish(entry.channel, signalMessage('sync', this.incarnation));
     };
     // The bus ended it (fell behind): the sweep follows again, and that sync repairs what was missed.
     const onEnded = (): void => {
@@ -214,7 +220,6 @@ export class PresenceHub {
     const parsed = this.decoder.decode(message);
     // Late messages of an incarnation that said bye (other channels are not ordered with the liveness one).
     if (parsed === undefined || entry.isOwn(parsed) || this.liveness.saidBye(parsed.instance)) return;
-    this.heardAgain(parsed.instance);
     if (entry.apply(parsed, this.clock.now())) this.answerSync(entry);
   }
 
@@ -227,31 +232,38 @@ export class PresenceHub {
     }, SYNC_ANSWER_DELAY_MS).unref();
   }
 
-  private publishState(channel: string, users: readonly string[]): void {
-    for (const message of stateMessages(this.incarnation, users)) this.publish(channel, message);
+  /** This instance's full `state` of `channel`; empty for a channel dropped since (its last leave failed): the others must forget our users there. */
+  private restate(channel: string): void {
+    this.publishState(channel, [...(this.channels.get(channel)?.local.keys() ?? [])]);
   }
 
-  /** Publishes on the presence channel of `channel`, or on the liveness channel when undefined. */
-  private publish(channel: string | undefined, message: PresenceMessage): void {
+  private publishState(channel: string, users: readonly string[]): void {
+    for (const message of stateMessages(this.incarnation, users)) void this.publish(channel, message);
+  }
+
+  /** Publishes on the presence channel of `channel`, or on the liveness channel when undefined; resolves to whether it went out. */
+  private publish(channel: string | undefined, message: PresenceMessage): Promise<boolean> {
     this.metrics.presencePublished.inc({ type: message.type });
     // Not awaited: the bus keeps one publisher's order per channel (orderedPerChannel). A failed
     // channel message is repaired at the next heartbeat (nothing periodic would).
     const published = channel === undefined ? this.bus.publish(LIVENESS_CHANNEL, message, LIVE_ONLY) : this.bus.publish(presenceChannelOf(channel), message);
-    published.catch((error: unknown) => {
-      if (this.closing === undefined) this.repairs.failed(channel, message.type, () => this.channelsWithMembers());
-      this.publishFailures.warn({ channel: channel ?? LIVENESS_CHANNEL, type: message.type, err: describeError(error) }, 'presence publish failed');
-    });
+    return published.then(
+      () => true,
+      (error: unknown) => {
+        if (this.closing === undefined) this.repairs.failed(channel, message.type);
+        this.publishFailures.warn({ channel: channel ?? LIVENESS_CHANNEL, type: message.type, err: describeError(error) }, 'presence publish failed');
+        return false;
+      },
+    );
   }
 
   private *channelsWithMembers(): Iterable<string> {
     for (const entry of this.channels.values()) if (entry.local.size > 0) yield entry.channel;
   }
 
-  /** `instance` was heard from: where it had been dropped for silence, a `sync` (its `state` answers) rebuilds its view. */
-  private heardAgain(instance: string): void {
-    if (this.silenced.size === 0) return;
-    // A channel no longer followed needs none: a re-follow sends its own sync.
-    for (const channel of this.silenced.recall(instance)) if (this.channels.get(channel)?.follow !== undefined) this.publish(channel, signalMessage('sync', this.incarnation));
+  /** A `sync` on `channel` if it is still followed: a channel not followed needs none, as a re-follow sends its own. */
+  private resync(channel: string): void {
+    if (this.closing === undefined && this.channels.get(channel)?.follow !== undefined) void this.publish(channel, signalMessage('sync', this.incarnation));
   }
 
   private startTimers(): void {
@@ -265,24 +277,23 @@ export class PresenceHub {
 
   /** One `alive` for all channels with local members, then the repairs of failed publishes. */
   private heartbeat(): void {
-    for (const entry of this.channels.values()) {
-      if (entry.local.size === 0) continue;
-      this.publish(undefined, signalMessage('alive', this.incarnation));
-      break;
-    }
+    if ([...this.channels.values()].some((entry) => entry.local.size > 0)) {
+      this.outages.aliveSending(this.clock.now());
+      void this.publish(undefined, signalMessage('alive', this.incarnation)).then((sent) => {
+        if (sent && this.closing === undefined) this.outages.aliveSent(this.clock.now());
+      });
+    } else this.outages.notSending();
     const { resync, restate } = this.repairs.take();
-    for (const channel of resync) if (this.channels.get(channel)?.follow !== undefined) this.publish(channel, signalMessage('sync', this.incarnation));
-    // A channel dropped since (its last leave failed) gets an empty state: the others must forget our users there.
-    for (const channel of restate) this.publishState(channel, [...(this.channels.get(channel)?.local.keys() ?? [])]);
+    for (const channel of resync) this.resync(channel);
+    for (const channel of restate) this.restate(channel);
   }
 
   private sweep(): void {
     const now = this.clock.now();
     this.liveness.prune(now);
-    this.silenced.prune(now);
     if (this.channels.size > 0) this.liveness.start();
     for (const entry of this.channels.values()) {
-      for (const instance of entry.views.sweep(now)) this.silenced.remember(instance, entry.channel, now);
+      entry.views.sweep(now);
       if (entry.idle(now)) this.drop(entry);
       else if (entry.follow === undefined) this.following(entry);
     }
@@ -298,7 +309,10 @@ export class PresenceHub {
     entry.stopped = true;
     void entry.follow?.stop();
     // Nothing kept, so no view to keep alive: `alive`s are not needed until a channel is kept again.
-    if (this.channels.size === 0) void this.liveness.stop();
+    if (this.channels.size === 0) {
+      void this.liveness.stop();
+      this.outages.notHearing();
+    }
   }
 
   private closedError(): BusError {

@@ -15,8 +15,8 @@ export interface LivenessCheck {
 export interface LivenessHooks {
   /** The message, or undefined for a bad one (which the hub logs and counts). */
   decode(message: Message): PresenceMessage | undefined;
-  /** `instance` said `alive` (any incarnation but this one, not after its `bye`): it may have been dropped for silence. */
-  heard(instance: string): void;
+  /** Any `alive` arrived, this instance's own included: its receive path works (see PresenceOutages). */
+  aliveHeard(): void;
   /** `instance` said `bye` on the liveness channel: drop it on every channel. */
   departed(instance: string): void;
   /** The follow could not start (logged by the hub, throttled). */
@@ -106,11 +106,11 @@ export class PresenceLiveness implements LivenessCheck {
 
   private receive(message: Message): void {
     const parsed = this.hooks.decode(message);
-    if (parsed === undefined || parsed.instance === this.incarnation) return;
+    if (parsed === undefined) return;
+    if (parsed.type === 'alive') this.hooks.aliveHeard();
+    if (parsed.instance === this.incarnation) return;
     if (parsed.type === 'alive') {
-      if (this.byeAt.has(parsed.instance)) return;
-      this.lastHeard.set(parsed.instance, this.clock.now());
-      this.hooks.heard(parsed.instance);
+      if (!this.byeAt.has(parsed.instance)) this.lastHeard.set(parsed.instance, this.clock.now());
     } else if (parsed.type === 'bye') {
       this.lastHeard.delete(parsed.instance);
       this.byeAt.set(parsed.instance, this.clock.now());

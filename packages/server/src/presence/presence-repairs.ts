@@ -14,23 +14,16 @@ export interface DueRepairs {
  *
  * - A failed `join`, `leave` or `state` on C: this instance's full `state` of C.
  * - A failed `sync` on C: the sync again.
- * - A failed `alive`: a `state` on every channel with local members. If the bus stays down past
- *   the TTL the others drop this instance's users, and idle users send nothing that would list
- *   them again once it is back. (Marked at every failed heartbeat, so a state that fails too is
- *   tried again at the next one, like any failed state.)
+ * - A failed `alive` or `bye`: nothing here. The next alive comes within the TTL; alives failing
+ *   for longer are repaired by PresenceOutages once one succeeds, and a lost `bye` by the TTL.
  */
 export class PresenceRepairs {
   private readonly restate = new Set<string>();
   private readonly resync = new Set<string>();
 
-  /**
-   * A publish of `type` failed on the presence channel of `channel` (undefined: the liveness
-   * channel); `withMembers` lists the channels with local members, asked only for an `alive`.
-   */
-  failed(channel: string | undefined, type: PresenceMessage['type'], withMembers: () => Iterable<string>): void {
+  /** A publish of `type` failed on the presence channel of `channel` (undefined: the liveness channel, nothing to mark). */
+  failed(channel: string | undefined, type: PresenceMessage['type']): void {
     if (channel !== undefined) (type === 'sync' ? this.resync : this.restate).add(channel);
-    else if (type === 'alive') for (const member of withMembers()) this.restate.add(member);
-    // A failed `bye` is repaired by the TTL: this instance is going anyway.
   }
 
   /** The repairs due now; forgotten here (a repair that fails again is marked again). */

@@ -102,7 +102,8 @@ export class RemoteViews {
   /**
    * Drops the views heard from neither here nor on the liveness channel for the TTL, and the
    * suspect users not confirmed in time. Returns the incarnations dropped for silence (not those
-   * that only lost suspects), so that the hub can sync if one is heard from again.
+   * that only lost suspects). A view dropped for this instance's own deafness is rebuilt by the
+   * `sync` PresenceOutages sends once alives are heard again.
    */
   sweep(now: number): string[] {
     const dropped: string[] = [];

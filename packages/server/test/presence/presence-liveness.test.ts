@@ -22,7 +22,7 @@ describe('presence liveness', () => {
     await expect.poll(alives, { timeout: 3000 }).toBe(before + 1);
     const instance = (bus.published('presence.room:1', 'join')[0]?.data as Data)['instance'];
     // Everything published during one heartbeat period: the one alive.
-    expect(bus.publishes.slice(from + 1)).toEqual([{ channel: LIVENESS_CHANNEL, data: { v: 1, type: 'alive', instance }, delivered: true }]);
+    expect(bus.publishes.slice(from + 1)).toMatchObject([{ channel: LIVENESS_CHANNEL, data: { v: 1, type: 'alive', instance }, delivered: true }]);
     for (const room of rooms) expect(bus.published(`presence.${room}`).map(typeOf).sort(), room).toEqual(['join', 'sync']);
     expect(bus.openSubscriptions(LIVENESS_CHANNEL), 'one liveness follow for all channels').toBe(1);
     const published = (await server.metrics.presencePublished.get()).values;
@@ -186,7 +186,7 @@ describe('presence liveness', () => {
     for (const room of rooms) await nextEvent(seen, 'leave', room, 'anon:b/1', 2000);
     await nextEvent(seen, 'leave', 'room:1', 'anon:b/2', 2000);
     const byes = bus.publishes.filter((call) => typeOf(call) === 'bye');
-    expect(byes).toEqual([{ channel: LIVENESS_CHANNEL, data: { v: 1, type: 'bye', instance }, delivered: true }]);
+    expect(byes).toMatchObject([{ channel: LIVENESS_CHANNEL, data: { v: 1, type: 'bye', instance }, delivered: true }]);
     for (const room of rooms) expect(await members(seen, room)).toEqual(['anon:a/1']);
 
     // An older instance's bye on one channel drops it there only.

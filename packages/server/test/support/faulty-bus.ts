@@ -6,6 +6,8 @@ export interface PublishCall {
   readonly data: unknown;
   /** False when {@link FaultyBus.failPublishes} made it fail. */
   readonly delivered: boolean;
+  /** When it was asked for (Date.now()), to check how publishes are spread in real time. */
+  readonly at: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export class FaultyBus implements MessageBus {
   publish(...args: Parameters<MessageBus['publish']>): ReturnType<MessageBus['publish']> {
     const [channel, data] = args;
     const left = this.failing.get(channel) ?? 0;
-    this.publishes.push({ channel, data, delivered: left === 0 });
+    this.publishes.push({ channel, data, delivered: left === 0, at: Date.now() });
     if (left === 0) return this.inner.publish(...args);
     this.failing.set(channel, left - 1);
     return Promise.reject(new BusError('not_connected', `test: publish on "${channel}" fails`, { retryable: true }));
