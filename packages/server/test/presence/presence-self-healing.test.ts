@@ -122,6 +122,8 @@ describe('presence repair after outages', () => {
     const seen = await watcher(a, rooms);
     await memberOf(b, rooms, seen, 'anon:b/1');
     await memberOf(c, rooms, seen, 'anon:c/1');
+    // Every instance has heard every other's alives before the outage.
+    await settle(3 * HEARTBEAT_MS);
     const down = [LIVENESS_CHANNEL, ...presenceOf(rooms)];
     for (const bus of buses) for (const channel of down) (bus.muteDeliveries(channel), bus.failPublishes(channel, Number.POSITIVE_INFINITY));
     await pass(clock, TTL_MS + 5_000);
