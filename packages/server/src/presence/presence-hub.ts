@@ -84,7 +84,7 @@ export class PresenceHub {
     this.incarnation = `${config.instanceId}.${randomBytes(4).toString('hex')}`;
     this.publishFailures = new LogThrottle(logger, LOG_INTERVAL_MS);
     this.decoder = new PresenceDecoder(metrics, logger);
-    this.outages = new PresenceOutages(this.settings.ttlMs, this.settings.heartbeatMs, {
+    this.outages = new PresenceOutages(this.settings.ttlMs, this.settings.heartbeatMs, clock, {
       withMembers: () => this.channelsWithMembers(),
       followed: () => [...this.channels.values()].filter((entry) => entry.follow !== undefined).map((entry) => entry.channel),
       restate: (channel) => this.restate(channel),
@@ -92,7 +92,7 @@ export class PresenceHub {
     });
     this.liveness = new PresenceLiveness(bus, this.incarnation, this.settings.ttlMs, clock, logger, {
       decode: (message) => this.decoder.decode(message),
-      aliveHeard: () => this.outages.aliveHeard(this.clock.now()),
+      aliveHeard: () => this.outages.aliveHeard(),
       departed: (instance) => {
         // Once per shutdown of another instance, so a loop over the channels is fine here.
         for (const entry of this.channels.values()) entry.views.drop(instance);
@@ -228,17 +228,13 @@ export class PresenceHub {
     entry.stateQueued = true;
     setTimeout(() => {
       entry.stateQueued = false;
-      if (!entry.stopped && entry.local.size > 0) this.publishState(entry.channel, [...entry.local.keys()]);
+      if (!entry.stopped && entry.local.size > 0) this.restate(entry.channel);
     }, SYNC_ANSWER_DELAY_MS).unref();
   }
 
   /** This instance's full `state` of `channel`; empty for a channel dropped since (its last leave failed): the others must forget our users there. */
   private restate(channel: string): void {
-    this.publishState(channel, [...(this.channels.get(channel)?.local.keys() ?? [])]);
-  }
-
-  private publishState(channel: string, users: readonly string[]): void {
-    for (const message of stateMessages(this.incarnation, users)) void this.publish(channel, message);
+    for (const message of stateMessages(this.incarnation, [...(this.channels.get(channel)?.local.keys() ?? [])])) void this.publish(channel, message);
   }
 
   /** Publishes on the presence channel of `channel`, or on the liveness channel when undefined; resolves to whether it went out. */
@@ -268,21 +264,13 @@ export class PresenceHub {
 
   private startTimers(): void {
     if (this.timers !== undefined || this.closing !== undefined) return;
-    const heartbeat = setInterval(() => this.heartbeat(), this.settings.heartbeatMs);
-    const sweep = setInterval(() => this.sweep(), this.settings.sweepMs);
-    heartbeat.unref();
-    sweep.unref();
-    this.timers = [heartbeat, sweep];
+    this.timers = [setInterval(() => this.heartbeat(), this.settings.heartbeatMs).unref(), setInterval(() => this.sweep(), this.settings.sweepMs).unref()];
   }
 
   /** One `alive` for all channels with local members, then the repairs of failed publishes. */
   private heartbeat(): void {
-    if ([...this.channels.values()].some((entry) => entry.local.size > 0)) {
-      this.outages.aliveSending(this.clock.now());
-      void this.publish(undefined, signalMessage('alive', this.incarnation)).then((sent) => {
-        if (sent && this.closing === undefined) this.outages.aliveSent(this.clock.now());
-      });
-    } else this.outages.notSending();
+    const hasMembers = [...this.channels.values()].some((entry) => entry.local.size > 0);
+    this.outages.beat(hasMembers, () => this.publish(undefined, signalMessage('alive', this.incarnation)));
     const { resync, restate } = this.repairs.take();
     for (const channel of resync) this.resync(channel);
     for (const channel of restate) this.restate(channel);

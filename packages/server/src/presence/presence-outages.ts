@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.js';
+
 /** Most slices a recovery's syncs are sent in, spread over one heartbeat. */
 const RECOVERY_SLICES = 10;
 
@@ -38,40 +40,36 @@ export class PresenceOutages {
   /** Channels of the recovery under way, in sending order; each at most once. */
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly ttlMs: number,
     private readonly heartbeatMs: number,
+    private readonly clock: Clock,
     private readonly hooks: OutageHooks,
   ) {}
 
-  /** An `alive` of this instance was published at `now`: after a long silence, restates its channels. */
-  aliveSent(now: number): void {
-    const previous = this.lastSent ?? now;
-    this.lastSent = Math.max(previous, now);
-    if (now - previous < this.gapMs) return;
-    for (const channel of [...this.hooks.withMembers()]) this.hooks.restate(channel);
-  }
-
   /**
-   * An `alive` is about to be published at `now`. The first of a run of them is the baseline, as
-   * if it had succeeded: this instance's `join`s went out just before, so a run of failures from
-   * the very first alive on is measured from here too.
+   * A heartbeat: with local members, publishes an `alive` through `publish` (resolving to whether
+   * it went out) and, once it is out after a long silence, restates the channels with members.
+   * The first alive of a run counts as sent when tried (the `join`s just went out), so that a run
+   * failing from the very first alive on is measured too. Without members it sends nothing, and
+   * the next run starts afresh (its channels are announced by their `join`s).
    */
-  aliveSending(now: number): void {
-    this.lastSent ??= now;
+  beat(hasMembers: boolean, publish: () => Promise<boolean>): void {
+    if (!hasMembers) {
+      this.lastSent = undefined;
+      return;
+    }
+    this.lastSent ??= this.clock.now();
+    void publish().then((sent) => {
+      if (sent && !this.stopped) this.aliveSent(this.clock.now());
+    });
   }
 
-  /**
-   * This instance sends no `alive` now (no local members): the next one starts afresh, as its
-   * channels were just announced by their `join`s (a failed one is repaired by PresenceRepairs).
-   */
-  notSending(): void {
-    this.lastSent = undefined;
-  }
-
-  /** Any `alive` (this instance's own too) was heard at `now`: after a long gap, syncs the followed channels. */
-  aliveHeard(now: number): void {
+  /** Any `alive` (this instance's own too) was heard: after a long gap, syncs the followed channels. */
+  aliveHeard(): void {
+    const now = this.clock.now();
     const previous = this.lastHeard;
     this.lastHeard = Math.max(previous ?? now, now);
     if (previous === undefined || now - previous < this.gapMs) return;
@@ -84,11 +82,19 @@ export class PresenceOutages {
     this.lastHeard = undefined;
   }
 
-  /** Cancels a recovery under way (shutdown). */
+  /** Cancels a recovery under way and repairs nothing more (shutdown). */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();
+  }
+
+  private aliveSent(now: number): void {
+    const previous = this.lastSent ?? now;
+    this.lastSent = Math.max(previous, now);
+    if (now - previous < this.gapMs) return;
+    for (const channel of [...this.hooks.withMembers()]) this.hooks.restate(channel);
   }
 
   private get gapMs(): number {
