@@ -17,8 +17,9 @@ export interface OutageHooks {
 
 /**
  * Repairs after an outage of this instance's own link to the bus, on either side, measured on
- * this instance's clock. Neither side keeps anything per remote incarnation or channel, so the
- * cost does not grow with the number of instances or with the length of the outage.
+ * this instance's clock. Nothing is kept per remote incarnation (two timestamps, and the channels
+ * of a recovery under way for one heartbeat), so the cost grows neither with the number of
+ * instances nor with the length of the outage.
  *
  * - Sender side: when an `alive` publish succeeds and the previous success was TTL - heartbeat
  *   or more ago, the others may have dropped this instance for silence, so every channel with
