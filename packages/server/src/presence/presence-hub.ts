@@ -253,7 +253,7 @@ export class PresenceHub {
     );
   }
 
-  private *channelsWithMembers(): Iterable<string> {
+  private *channelsWithMembers(): Generator<string, void> {
     for (const entry of this.channels.values()) if (entry.local.size > 0) yield entry.channel;
   }
 
@@ -269,8 +269,7 @@ export class PresenceHub {
 
   /** One `alive` for all channels with local members, then the repairs of failed publishes. */
   private heartbeat(): void {
-    const hasMembers = [...this.channels.values()].some((entry) => entry.local.size > 0);
-    this.outages.beat(hasMembers, () => this.publish(undefined, signalMessage('alive', this.incarnation)));
+    this.outages.beat(!this.channelsWithMembers().next().done, () => this.publish(undefined, signalMessage('alive', this.incarnation)));
     const { resync, restate } = this.repairs.take();
     for (const channel of resync) this.resync(channel);
     for (const channel of restate) this.restate(channel);

@@ -23,6 +23,9 @@ interface RemoteView {
   suspectUntil: number;
 }
 
+/** What {@link RemoteViews.sweep} returns when it dropped nothing (shared, never changed). */
+const NONE_DROPPED: readonly string[] = [];
+
 /**
  * The remote incarnations' members of one channel, as their messages tell them: incarnation →
  * { users, expiresAt }. Every change is passed on to the channel's {@link MemberSet}, which lists
@@ -105,15 +108,16 @@ export class RemoteViews {
    * that only lost suspects). A view dropped for this instance's own deafness is rebuilt by the
    * `sync` PresenceOutages sends once alives are heard again.
    */
-  sweep(now: number): string[] {
-    const dropped: string[] = [];
+  sweep(now: number): readonly string[] {
+    // Made only when something is dropped: every channel is swept every `sweepMs`, nearly always for nothing.
+    let dropped: string[] | undefined;
     for (const [instance, view] of this.views) {
       if (view.suspect !== undefined && view.suspectUntil <= now) this.dropSuspects(instance, view);
       if (!this.views.has(instance) || view.expiresAt > now || this.liveness.keepsAlive(instance, now)) continue;
       this.drop(instance);
-      dropped.push(instance);
+      (dropped ??= []).push(instance);
     }
-    return dropped;
+    return dropped ?? NONE_DROPPED;
   }
 
   /**
